@@ -1,0 +1,72 @@
+/**
+ * Allowed import directions (see ARCHITECTURE.md). Each rule forbids one upward or sideways
+ * import; `npm test` runs this check, so a cycle or an upward import fails CI.
+ */
+const layer = (name) => `^platform/${name}/`;
+
+/** Each platform layer and the layers it must never import. */
+const forbidden = {
+  sip: ['log', 'transport', 'transaction', 'dialog', 'endpoint', 'proxy', 'registrar', 'auth', 'services', 'isc', 'container', 'sdk', 'cgi', 'store', 'http', 'config', 'cli', 'server'],
+  transport: ['transaction', 'dialog', 'endpoint', 'proxy', 'registrar', 'auth', 'services', 'isc', 'container', 'sdk', 'cgi', 'store', 'http', 'cli', 'server'],
+  transaction: ['dialog', 'endpoint', 'proxy', 'registrar', 'auth', 'services', 'isc', 'container', 'sdk', 'cgi', 'store', 'http', 'cli', 'server'],
+  dialog: ['endpoint', 'proxy', 'registrar', 'auth', 'services', 'isc', 'container', 'sdk', 'cgi', 'store', 'http', 'cli', 'server'],
+  proxy: ['endpoint', 'registrar', 'auth', 'services', 'isc', 'container', 'sdk', 'cgi', 'store', 'http', 'cli', 'server'],
+  endpoint: ['container', 'sdk', 'cgi', 'http', 'cli', 'server'],
+  config: ['sip', 'transport', 'transaction', 'dialog', 'endpoint', 'proxy', 'registrar', 'auth', 'services', 'isc', 'container', 'cgi', 'store', 'http', 'cli', 'server'],
+  log: ['sip', 'transport', 'transaction', 'dialog', 'endpoint', 'proxy', 'registrar', 'auth', 'services', 'isc', 'container', 'cgi', 'store', 'http', 'cli', 'server'],
+  http: ['cli', 'server'],
+};
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'Import cycles make layers inseparable.',
+      from: {},
+      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
+    },
+    {
+      name: 'transaction-uses-transport-types-only',
+      severity: 'error',
+      comment: 'Transactions see the transport through platform/transport/types.ts only (no sockets).',
+      from: { path: layer('transaction') },
+      to: { path: layer('transport'), pathNot: '^platform/transport/types\\.ts$' },
+    },
+    ...Object.entries(forbidden).map(([from, targets]) => ({
+      name: `${from}-imports-only-lower-layers`,
+      severity: 'error',
+      comment: `platform/${from} must not import ${targets.join(', ')} (see ARCHITECTURE.md).`,
+      from: { path: layer(from) },
+      to: { path: `^platform/(${targets.join('|')})/` },
+    })),
+    {
+      name: 'cpl-stays-pure',
+      severity: 'error',
+      comment: 'The CPL engine reaches the SIP core only through its host interface; it may import the pure message layer.',
+      from: { path: '^cpl/' },
+      to: { path: '^platform/', pathNot: '^platform/(sip|services)/' },
+    },
+    {
+      name: 'apps-use-sdk-only',
+      severity: 'error',
+      comment: 'Sample apps import only the SDK.',
+      from: { path: '^apps/' },
+      to: { path: '^(platform|cpl)/', pathNot: '^platform/sdk/' },
+    },
+    {
+      name: 'core-never-imports-engines',
+      severity: 'error',
+      comment: 'The SIP core knows nothing of CPL; only the composition root (server) and the CLI/HTTP edges bind it.',
+      from: { path: '^platform/', pathNot: '^platform/(server|cli|http)/' },
+      to: { path: '^cpl/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^dist/|node_modules|\\.test\\.ts$)' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js'] },
+  },
+};

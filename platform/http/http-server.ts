@@ -1,0 +1,42 @@
+/**
+ * HTTP API (fastify). For now: health and status; the management API, CPL upload and the
+ * composer are added by later issues under /api/v1 and /composer.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from '../log/logger.js';
+
+export interface HttpStatusSource {
+  /** Facts shown at /api/v1/status, e.g. SIP listeners and live transaction counts. */
+  status(): Record<string, unknown>;
+}
+
+export interface HttpServerOptions {
+  host: string;
+  port: number;
+  logger: Logger;
+  statusSource: HttpStatusSource;
+}
+
+export class HttpServer {
+  readonly #app: FastifyInstance;
+  readonly #options: HttpServerOptions;
+
+  constructor(options: HttpServerOptions) {
+    this.#options = options;
+    const loggerInstance: FastifyBaseLogger = options.logger.child({ component: 'http' });
+    this.#app = Fastify({ loggerInstance, disableRequestLogging: true });
+    this.#app.get('/health', async () => ({ status: 'ok' }));
+    this.#app.get('/api/v1/status', async () => options.statusSource.status());
+  }
+
+  /** Resolves with the bound port (useful with port 0). */
+  async start(): Promise<number> {
+    await this.#app.listen({ host: this.#options.host, port: this.#options.port });
+    const address = this.#app.server.address();
+    return typeof address === 'object' && address ? address.port : this.#options.port;
+  }
+
+  async stop(): Promise<void> {
+    await this.#app.close();
+  }
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['platform/**/*.test.ts', 'cpl/**/*.test.ts', 'apps/**/*.test.ts', 'test/**/*.test.ts'],
+    // End-to-end tests bind real loopback ports; run files one at a time inside a worker pool of
+    // two so that port allocation stays simple and CI on two cores is not oversubscribed.
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
