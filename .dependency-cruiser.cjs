@@ -14,6 +14,8 @@ const forbidden = {
   endpoint: ['container', 'sdk', 'cgi', 'http', 'cli', 'server'],
   config: ['sip', 'transport', 'transaction', 'dialog', 'endpoint', 'proxy', 'registrar', 'auth', 'services', 'isc', 'container', 'cgi', 'store', 'http', 'cli', 'server'],
   log: ['sip', 'transport', 'transaction', 'dialog', 'endpoint', 'proxy', 'registrar', 'auth', 'services', 'isc', 'container', 'cgi', 'store', 'http', 'cli', 'server'],
+  store: ['transport', 'transaction', 'dialog', 'endpoint', 'proxy', 'registrar', 'auth', 'services', 'isc', 'container', 'sdk', 'cgi', 'http', 'cli', 'server'],
+  auth: ['transport', 'transaction', 'dialog', 'endpoint', 'proxy', 'registrar', 'services', 'isc', 'container', 'sdk', 'cgi', 'http', 'cli', 'server'],
   http: ['cli', 'server'],
 };
 
