@@ -2,7 +2,7 @@
  * HTTP API (fastify). For now: health and status; the management API, CPL upload and the
  * composer are added by later issues under /api/v1 and /composer.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../log/logger.js';
 
 export interface HttpStatusSource {
@@ -24,7 +24,8 @@ export class HttpServer {
   constructor(options: HttpServerOptions) {
     this.#options = options;
     const loggerInstance: FastifyBaseLogger = options.logger.child({ component: 'http' });
-    this.#app = Fastify({ loggerInstance, disableRequestLogging: true });
+    // Request lines would drown the SIP logs; errors are still logged.
+    this.#app = Fastify({ loggerInstance, logController: new LogController({ disableRequestLogging: true }) });
     this.#app.get('/health', async () => ({ status: 'ok' }));
     this.#app.get('/api/v1/status', async () => options.statusSource.status());
   }

@@ -68,3 +68,24 @@ export async function runSipp(options: SippOptions): Promise<SippRun> {
       .join('\n');
   return { exitCode, stdout, stderr, messages: read('_messages.log'), errors: read('_errors.log') };
 }
+
+export interface TracedMessage {
+  direction: 'sent' | 'received';
+  /** The SIP message text, from its start line on. */
+  text: string;
+}
+
+/** Splits SIPp's -trace_msg log into the messages it sent and received, in order. */
+export function tracedMessages(log: string): TracedMessage[] {
+  const out: TracedMessage[] = [];
+  // SIPp writes `sent (N bytes):` and `received [N] bytes :`.
+  const pattern = /^(?:UDP|TCP|TLS) message (sent|received) (?:\(\d+ bytes\)|\[\d+\] bytes ):\s*\n\n?/gm;
+  const marks = [...log.matchAll(pattern)];
+  marks.forEach((mark, i) => {
+    const start = (mark.index ?? 0) + mark[0].length;
+    const end = marks[i + 1]?.index ?? log.length;
+    const text = log.slice(start, end).replace(/\n-{20,}[^\n]*\n?[\s\S]*$/, '').trimEnd();
+    out.push({ direction: mark[1] === 'sent' ? 'sent' : 'received', text });
+  });
+  return out;
+}

@@ -1,0 +1,18 @@
+/** What this endpoint serves, shared by the §8.2 checks and the OPTIONS answer. */
+export interface EndpointCapabilities {
+  /** Methods this server handles, in the order shown in `Allow`. */
+  readonly allowedMethods: readonly string[];
+  /** Option tags it supports (`Supported`, and the §8.2.2.3 Require check). */
+  readonly supportedExtensions: readonly string[];
+  /** Body types it accepts (`Accept`). */
+  readonly acceptedContentTypes: readonly string[];
+  /** URI schemes it serves in the Request-URI (§8.2.2.1, else 416). */
+  readonly uriSchemes: readonly string[];
+}
+
+export const coreCapabilities: EndpointCapabilities = {
+  allowedMethods: ['OPTIONS', 'ACK', 'CANCEL'],
+  supportedExtensions: [],
+  acceptedContentTypes: ['application/sdp'],
+  uriSchemes: ['sip', 'sips'],
+};
