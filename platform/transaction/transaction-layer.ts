@@ -1,0 +1,301 @@
+/**
+ * The transaction layer (RFC 3261 §17): the transport's one subscriber, the owner of every
+ * client and server transaction, and the matcher between them and the messages that arrive.
+ *
+ *   inbound request  → parse errors? stateless 400/505 (never for ACK)
+ *                    → matches a server transaction (§17.2.3, RFC 2543 fallback)? it absorbs it
+ *                    → ACK: to its INVITE transaction, else `onAck2xx`
+ *                    → CANCEL: own transaction + the INVITE it targets (§9.2), `onCancel`
+ *                    → else a new server transaction, `onRequest`
+ *   inbound response → parse errors? dropped
+ *                    → matches a client transaction (§17.1.3)? it handles it
+ *                    → else `onStrayResponse`
+ *
+ * Transactions leave the tables the moment they enter Terminated, so `size` only counts live ones.
+ */
+import type { Logger } from '../log/logger.js';
+import { createResponse, generateTag, SipRequest, SipResponse, type SipParseError } from '../sip/index.js';
+import type { Destination, Flow, InboundMessage, MessageSender } from '../transport/types.js';
+import { InviteClientTransaction } from './invite-client-transaction.js';
+import { InviteServerTransaction } from './invite-server-transaction.js';
+import {
+  branchOf,
+  cancelMatchesRfc2543,
+  clientKeyOfResponse,
+  clientTransactionKey,
+  isRfc3261Branch,
+  matchesRfc2543,
+  rfc2543Bucket,
+  serverTransactionKey,
+  tagOf,
+} from './matching.js';
+import { NonInviteClientTransaction } from './non-invite-client-transaction.js';
+import { NonInviteServerTransaction } from './non-invite-server-transaction.js';
+import { createParseErrorResponse } from './stateless-error-response.js';
+import { resolveTimerConfig, type TimerConfig } from './timers.js';
+import type { TransactionContext } from './transaction.js';
+import type { ClientTransactionUser, ServerTransaction, TransactionUser } from './transaction-user.js';
+
+export type ClientTransaction = InviteClientTransaction | NonInviteClientTransaction;
+
+/**
+ * Parse faults this layer can work around instead of answering 400. A branch that is only the
+ * magic cookie (RFC 4475 §3.2.1) "MAY" be rejected or matched the RFC 2543 way; matching it
+ * the 2543 way (`isRfc3261Branch` says no) keeps old or sloppy peers working.
+ */
+const RECOVERABLE_REQUEST_FAULTS: ReadonlySet<string> = new Set(['bad-branch']);
+
+export interface TransactionLayerOptions {
+  sender: MessageSender;
+  logger: Logger;
+  /** T1, T2, T4 for this layer only (defaults 500, 4000, 5000 ms). */
+  timers?: Partial<TimerConfig>;
+  /** The TU; may also be set later with `setUser` (before the transport starts delivering). */
+  user?: TransactionUser;
+  /**
+   * When true, a CANCEL that matches no INVITE server transaction is answered 481 here and
+   * the TU never sees it. Default false: the TU gets `onCancel(…, undefined)` and decides — a
+   * UAS answers 481 (§9.2), a stateful proxy forwards it statelessly (§16.10).
+   */
+  answerUnmatchedCancel?: boolean;
+}
+
+export class TransactionLayer {
+  readonly timers: TimerConfig;
+  readonly #sender: MessageSender;
+  readonly #logger: Logger;
+  readonly #context: TransactionContext;
+  readonly #answerUnmatchedCancel: boolean;
+  #user: TransactionUser | undefined;
+  /** §17.1.3 key (branch + CSeq method) → client transaction. */
+  readonly #clients = new Map<string, ClientTransaction>();
+  /** §17.2.3 key (branch + sent-by + method) → server transaction. */
+  readonly #servers = new Map<string, ServerTransaction>();
+  /** RFC 2543 server transactions, filed by Call-ID, CSeq number and From tag. */
+  readonly #rfc2543 = new Map<string, Set<ServerTransaction>>();
+  #rfc2543Count = 0;
+  #rfc2543Ids = 0;
+
+  constructor(options: TransactionLayerOptions) {
+    this.timers = resolveTimerConfig(options.timers);
+    this.#sender = options.sender;
+    this.#logger = options.logger.child({ layer: 'transaction' });
+    this.#user = options.user;
+    this.#answerUnmatchedCancel = options.answerUnmatchedCancel ?? false;
+    this.#context = { sender: this.#sender, timers: this.timers, logger: this.#logger };
+  }
+
+  setUser(user: TransactionUser): void {
+    this.#user = user;
+  }
+
+  /** Live transactions, client and server. */
+  get size(): number {
+    return this.#clients.size + this.#servers.size + this.#rfc2543Count;
+  }
+
+  /**
+   * The transport's subscriber (pass it as the `InboundHandler`). Never throws: a failure
+   * while handling one message is logged and must not stop the transport.
+   */
+  readonly handleInbound = (inbound: InboundMessage): void => {
+    try {
+      const { message, flow, errors } = inbound;
+      if (message instanceof SipResponse) {
+        if (errors.length > 0) {
+          // §18.1.2 / RFC 4475 §3.1.2.5: a malformed response is discarded, never answered.
+          this.#logger.warn({ flow: flow.id, errors }, 'malformed response dropped');
+          return;
+        }
+        this.#receiveResponse(message, flow);
+      } else if (message instanceof SipRequest) {
+        const faults = errors.filter((error) => !RECOVERABLE_REQUEST_FAULTS.has(error.code));
+        if (faults.length > 0) return this.#rejectMalformed(message, flow, faults);
+        this.#receiveRequest(message, flow);
+      }
+    } catch (error) {
+      this.#logger.error({ err: error, flow: inbound.flow.id }, 'inbound message could not be handled');
+    }
+  };
+
+  /**
+   * Starts a client transaction (§17.1) for `request`, whose top Via must already carry a fresh
+   * RFC 3261 branch (`z9hG4bK` + unique, e.g. from `generateBranch()`; see `pushClientVia`).
+   * INVITE gets an INVITE client transaction, anything else a non-INVITE one. ACK is refused:
+   * the ACK for a non-2xx is sent by the INVITE transaction, the ACK for a 2xx statelessly by
+   * the dialog layer (§13.2.2.4) with `sendStatelessRequest`.
+   */
+  sendRequest(request: SipRequest, destination: Destination, user: ClientTransactionUser): ClientTransaction {
+    if (request.method === 'ACK') {
+      throw new Error('ACK is not sent in a client transaction: use sendStatelessRequest (§17.1.1.3, §13.2.2.4)');
+    }
+    const branch = branchOf(request.topVia);
+    if (!isRfc3261Branch(branch)) {
+      throw new Error(`a client transaction needs a top Via with a unique RFC 3261 branch (z9hG4bK…), got ${branch ?? 'none'}`);
+    }
+    const key = clientTransactionKey(branch, request.method);
+    if (this.#clients.has(key)) throw new Error(`a client transaction with branch ${branch} and method ${request.method} already exists`);
+    const transaction =
+      request.method === 'INVITE'
+        ? new InviteClientTransaction(key, request, destination, user, this.#context)
+        : new NonInviteClientTransaction(key, request, destination, user, this.#context);
+    this.#clients.set(key, transaction);
+    transaction.addTerminationListener(() => {
+      if (this.#clients.get(key) === transaction) this.#clients.delete(key);
+    });
+    transaction.start();
+    return transaction;
+  }
+
+  /** Sends a request outside any transaction: the ACK for a 2xx (§13.2.2.4), or a request a
+   *  proxy forwards statelessly (§16.11). Rejects with a TransportError. */
+  sendStatelessRequest(request: SipRequest, destination: Destination): Promise<Flow> {
+    return this.#sender.sendRequest(request, destination);
+  }
+
+  /** Sends a response outside any transaction: a stray 2xx a proxy forwards (RFC 6026 §8.1), a
+   *  2xx a UAS core retransmits after Timer L (§13.3.1.4). Rejects with a TransportError. */
+  sendStatelessResponse(response: SipResponse, flow?: Flow): Promise<Flow> {
+    return this.#sender.sendResponse(response, flow);
+  }
+
+  /** Ends every transaction without telling TUs (shutdown). Timers stop; `size` becomes 0. */
+  close(): void {
+    const all: Array<ClientTransaction | ServerTransaction> = [...this.#clients.values(), ...this.#servers.values()];
+    for (const bucket of this.#rfc2543.values()) all.push(...bucket);
+    for (const transaction of all) transaction.dispose();
+    this.#clients.clear();
+    this.#servers.clear();
+    this.#rfc2543.clear();
+    this.#rfc2543Count = 0;
+  }
+
+  #receiveResponse(response: SipResponse, flow: Flow): void {
+    const key = clientKeyOfResponse(response);
+    const transaction = key === undefined ? undefined : this.#clients.get(key);
+    if (transaction) return transaction.receiveResponse(response);
+    if (!this.#user) {
+      this.#logger.warn({ status: response.status, flow: flow.id }, 'stray response dropped: no transaction user');
+      return;
+    }
+    this.#user.onStrayResponse(response, flow);
+  }
+
+  #receiveRequest(request: SipRequest, flow: Flow): void {
+    if (request.method === 'ACK') return this.#receiveAck(request, flow);
+    const existing = this.#findServerTransaction(request);
+    if (existing) return existing.receiveRequest(request);
+    const user = this.#user;
+    if (!user) {
+      this.#logger.warn({ method: request.method, flow: flow.id }, 'request dropped: no transaction user');
+      return;
+    }
+    if (request.method === 'CANCEL') return this.#receiveCancel(request, flow, user);
+    const transaction = this.#createServerTransaction(request, flow);
+    this.#callUser(transaction, () => user.onRequest(request, transaction));
+  }
+
+  /** §17.2.3: an ACK with the INVITE's branch belongs to that INVITE transaction (Completed →
+   *  Confirmed, or to the TU in Accepted). Anything else is an ACK for a 2xx: the TU's. */
+  #receiveAck(ack: SipRequest, flow: Flow): void {
+    const transaction = this.#findServerTransaction(ack);
+    if (transaction instanceof InviteServerTransaction) return transaction.receiveAckRequest(ack, flow);
+    if (!this.#user) {
+      this.#logger.warn({ flow: flow.id }, 'ACK dropped: no transaction user');
+      return;
+    }
+    this.#user.onAck2xx(ack, flow);
+  }
+
+  /** §9.2: a CANCEL is a transaction of its own; the INVITE it cancels is found by the §17.2.3
+   *  rules with the method taken as INVITE. */
+  #receiveCancel(cancel: SipRequest, flow: Flow, user: TransactionUser): void {
+    const cancelTransaction = this.#createServerTransaction(cancel, flow) as NonInviteServerTransaction;
+    const invite = this.#findInviteForCancel(cancel);
+    if (!invite && this.#answerUnmatchedCancel) {
+      // §9.2: "If the UAS did not find a matching transaction for the CANCEL ... it SHOULD
+      // respond to the CANCEL with a 481 (Call Leg/Transaction Does Not Exist)."
+      cancelTransaction.respond(createResponse(cancel, 481, undefined, { toTag: generateTag() }));
+      return;
+    }
+    this.#callUser(cancelTransaction, () => user.onCancel(cancel, cancelTransaction, invite));
+  }
+
+  #findServerTransaction(request: SipRequest): ServerTransaction | undefined {
+    const key = serverTransactionKey(request);
+    if (key !== undefined) return this.#servers.get(key);
+    for (const candidate of this.#rfc2543.get(rfc2543Bucket(request)) ?? []) {
+      const sentToTag = candidate instanceof InviteServerTransaction && candidate.finalResponse ? tagOf(candidate.finalResponse, 'to') : undefined;
+      if (matchesRfc2543(candidate.request, request, sentToTag)) return candidate;
+    }
+    return undefined;
+  }
+
+  #findInviteForCancel(cancel: SipRequest): InviteServerTransaction | undefined {
+    const key = serverTransactionKey(cancel, 'INVITE');
+    if (key !== undefined) {
+      const transaction = this.#servers.get(key);
+      return transaction instanceof InviteServerTransaction ? transaction : undefined;
+    }
+    for (const candidate of this.#rfc2543.get(rfc2543Bucket(cancel)) ?? []) {
+      if (candidate instanceof InviteServerTransaction && cancelMatchesRfc2543(candidate.request, cancel)) return candidate;
+    }
+    return undefined;
+  }
+
+  #createServerTransaction(request: SipRequest, flow: Flow): ServerTransaction {
+    const key = serverTransactionKey(request);
+    const id = key ?? `rfc2543:${++this.#rfc2543Ids}`;
+    const transaction =
+      request.method === 'INVITE'
+        ? new InviteServerTransaction(id, request, flow, this.#context, (ack, ackFlow, invite) => this.#user?.onAck2xx(ack, ackFlow, invite))
+        : new NonInviteServerTransaction(id, request, flow, this.#context);
+    if (key !== undefined) {
+      this.#servers.set(key, transaction);
+      transaction.addTerminationListener(() => {
+        if (this.#servers.get(key) === transaction) this.#servers.delete(key);
+      });
+    } else {
+      this.#addRfc2543(rfc2543Bucket(request), transaction);
+    }
+    if (transaction instanceof InviteServerTransaction) transaction.start();
+    return transaction;
+  }
+
+  #addRfc2543(bucketKey: string, transaction: ServerTransaction): void {
+    let bucket = this.#rfc2543.get(bucketKey);
+    if (!bucket) this.#rfc2543.set(bucketKey, (bucket = new Set()));
+    bucket.add(transaction);
+    this.#rfc2543Count++;
+    transaction.addTerminationListener(() => {
+      const current = this.#rfc2543.get(bucketKey);
+      if (!current?.delete(transaction)) return;
+      this.#rfc2543Count--;
+      if (current.size === 0) this.#rfc2543.delete(bucketKey);
+    });
+  }
+
+  /** A TU that throws while handling a new request leaves it unanswered, and an unanswered
+   *  server transaction never ends: answer 500 for it (§21.5.1), as drachtio's default does. */
+  #callUser(transaction: ServerTransaction, call: () => void): void {
+    try {
+      call();
+    } catch (error) {
+      this.#logger.error({ err: error, method: transaction.request.method }, 'transaction user threw; answering 500');
+      const unanswered = transaction.finalResponse === undefined && !transaction.terminated;
+      if (unanswered) transaction.respond(createResponse(transaction.request, 500, undefined, { toTag: generateTag() }));
+    }
+  }
+
+  #rejectMalformed(request: SipRequest, flow: Flow, errors: readonly SipParseError[]): void {
+    const result = createParseErrorResponse(request, errors);
+    if (result.kind === 'drop') {
+      this.#logger.warn({ flow: flow.id, errors, why: result.reason }, 'malformed request dropped');
+      return;
+    }
+    this.#logger.info({ flow: flow.id, status: result.error.status, reason: result.error.reason }, 'malformed request answered statelessly');
+    this.#sender.sendResponse(result.response, flow).catch((error: unknown) => {
+      this.#logger.warn({ err: error, flow: flow.id }, 'stateless error response could not be sent');
+    });
+  }
+}

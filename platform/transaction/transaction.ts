@@ -1,0 +1,129 @@
+/**
+ * What the four §17 state machines share: a state with a transition table, named timers,
+ * termination listeners and guarded calls into the TU.
+ *
+ * Illegal transitions are bugs in this layer or in its TU and throw `TransactionStateError`;
+ * expected outcomes (timeouts, transport errors, responses) are delivered as callbacks.
+ */
+import type { Logger } from '../log/logger.js';
+import { TransportError, type Destination, type MessageSender } from '../transport/types.js';
+import { TransactionTimer, type TimerConfig } from './timers.js';
+
+/** What every transaction gets from the layer that creates it. */
+export interface TransactionContext {
+  readonly sender: MessageSender;
+  readonly timers: TimerConfig;
+  readonly logger: Logger;
+}
+
+/** A transition or TU action that the state machine does not allow: a programming error. */
+export class TransactionStateError extends Error {
+  constructor(
+    message: string,
+    readonly transactionId: string,
+    readonly state: string,
+  ) {
+    super(message);
+    this.name = 'TransactionStateError';
+  }
+}
+
+export abstract class Transaction<State extends string> {
+  #state: State;
+  #disposed = false;
+  readonly #timers: TransactionTimer[] = [];
+  readonly #terminationListeners: Array<(transaction: this) => void> = [];
+  protected readonly logger: Logger;
+
+  protected constructor(
+    /** The matching key (§17.1.3, §17.2.3) or, for RFC 2543 requests, a generated id. */
+    readonly id: string,
+    initial: State,
+    private readonly terminal: State,
+    private readonly table: Readonly<Record<State, readonly State[]>>,
+    logger: Logger,
+  ) {
+    this.#state = initial;
+    this.logger = logger.child({ transaction: id });
+  }
+
+  get state(): State {
+    return this.#state;
+  }
+
+  get terminated(): boolean {
+    return this.#state === this.terminal;
+  }
+
+  /** The layer uses this to drop the transaction from its tables (§17.1.1.2: "destroyed the
+   *  instant it enters the Terminated state"). */
+  addTerminationListener(listener: (transaction: this) => void): void {
+    this.#terminationListeners.push(listener);
+  }
+
+  /**
+   * Ends the transaction without running the state machine: for shutdown only. Timers stop,
+   * termination listeners run, the TU is not told (it is shutting down too).
+   */
+  dispose(): void {
+    if (this.terminated) return;
+    this.#state = this.terminal;
+    this.#disposed = true;
+    this.#enterTerminal();
+  }
+
+
+  /** Runs after the layer has dropped the transaction: subclasses tell their TU here. */
+  protected afterTerminated(): void {}
+
+  protected transition(to: State): void {
+    const from = this.#state;
+    if (!this.table[from].includes(to)) {
+      throw new TransactionStateError(`illegal transition ${from} -> ${to} in ${this.constructor.name}`, this.id, from);
+    }
+    this.#state = to;
+    this.logger.debug({ from, to }, 'transaction state');
+    if (to === this.terminal) this.#enterTerminal();
+  }
+
+  protected createTimer(name: string, onFire: () => void, keepsProcessAlive: boolean): TransactionTimer {
+    const timer = new TransactionTimer(name, onFire, keepsProcessAlive);
+    this.#timers.push(timer);
+    return timer;
+  }
+
+  /** Calls into the TU. A throwing TU must not break the state machine or, from a timer,
+   *  crash the process: the error is logged. */
+  protected notify(callback: string, call: () => void): void {
+    try {
+      call();
+    } catch (error) {
+      this.logger.error({ err: error, callback }, 'transaction user callback threw');
+    }
+  }
+
+  /** The message for a TU call that the current state does not accept. */
+  protected refuse(action: string): never {
+    throw new TransactionStateError(`${this.constructor.name} cannot ${action} in state ${this.#state}`, this.id, this.#state);
+  }
+
+  #enterTerminal(): void {
+    for (const timer of this.#timers) timer.stop();
+    for (const listener of this.#terminationListeners.splice(0)) {
+      try {
+        listener(this);
+      } catch (error) {
+        this.logger.error({ err: error }, 'termination listener threw');
+      }
+    }
+    if (!this.#disposed) this.afterTerminated();
+  }
+}
+
+/** A MessageSender rejects with a TransportError; anything else is wrapped so the TU always
+ *  sees one type (§8.1.3.1: a transport error is treated as a 503). */
+export function toTransportError(error: unknown, destination?: Destination): TransportError {
+  if (error instanceof TransportError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new TransportError(message, destination, error);
+}
