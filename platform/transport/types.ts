@@ -27,6 +27,9 @@ export interface Destination {
   protocol: TransportProtocol;
   address: string;
   port: number;
+  /** TLS only: the host name the peer's certificate must match (RFC 5922 §7.2) and the SNI
+   *  name sent; when absent the certificate is checked against `address`. */
+  serverName?: string;
 }
 
 /** What the transport hands to its one subscriber for every framed message. `errors` lists

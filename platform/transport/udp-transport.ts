@@ -1,0 +1,121 @@
+/**
+ * One UDP socket (RFC 3261 §18): each datagram is one message. Oversized datagrams and CRLF
+ * keep-alives are dropped here; everything else goes up as bytes with its flow.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import type { Logger } from '../log/logger.js';
+import { addressFamily, formatHostPort, formatSocketAddress, normalizeAddress } from './address.js';
+import { TransportError, type Flow, type SocketAddress } from './types.js';
+
+export interface UdpTransportOptions {
+  host: string;
+  port: number;
+  maxMessageSize: number;
+  logger: Logger;
+  onMessage(data: Buffer, flow: Flow): void;
+}
+
+export function udpFlow(local: SocketAddress, remote: SocketAddress): Flow {
+  return { protocol: 'udp', local, remote, id: `udp:${formatSocketAddress(local)}>${formatSocketAddress(remote)}` };
+}
+
+/** Datagrams holding only CR/LF are keep-alives (RFC 5626 §3.5.1 style), not messages. */
+function isKeepAlive(data: Buffer): boolean {
+  for (const octet of data) if (octet !== 0x0d && octet !== 0x0a) return false;
+  return true;
+}
+
+export class UdpTransport {
+  readonly protocol = 'udp' as const;
+  readonly #options: UdpTransportOptions;
+  /** 6 when bound to an IPv6 address; `::` is dual-stack and reaches IPv4 peers too. */
+  readonly family: 4 | 6;
+  #socket: Socket | undefined;
+  #local: SocketAddress | undefined;
+
+  constructor(options: UdpTransportOptions) {
+    this.#options = options;
+    this.family = addressFamily(options.host) === 6 || normalizeAddress(options.host) === '::' ? 6 : 4;
+  }
+
+  get local(): SocketAddress {
+    if (!this.#local) throw new Error(`udp transport on ${this.#options.host} is not started`);
+    return this.#local;
+  }
+
+  /** Whether this socket can send to `address` (an IP literal). */
+  canReach(address: string): boolean {
+    const family = addressFamily(address);
+    if (family === this.family) return true;
+    return family === 4 && normalizeAddress(this.#options.host) === '::';
+  }
+
+  start(): Promise<void> {
+    const { host, port, logger } = this.#options;
+    const socket = createSocket({ type: this.family === 6 ? 'udp6' : 'udp4' });
+    this.#socket = socket;
+    socket.on('message', (data: Buffer, info) => this.#receive(data, { address: normalizeAddress(info.address), port: info.port }));
+    return new Promise((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind({ address: host, port }, () => {
+        socket.off('error', reject);
+        // After binding, socket errors (e.g. ICMP-reported) must never crash the process.
+        socket.on('error', (error: Error) => logger.warn({ err: error, protocol: 'udp' }, `udp socket error: ${error.message}`));
+        const address = socket.address();
+        this.#local = { address: normalizeAddress(address.address), port: address.port };
+        logger.info({ protocol: 'udp', local: formatHostPort(address.address, address.port) }, 'listening on udp');
+        resolve();
+      });
+    });
+  }
+
+  stop(): Promise<void> {
+    const socket = this.#socket;
+    this.#socket = undefined;
+    if (!socket) return Promise.resolve();
+    return new Promise((resolve) => {
+      try {
+        socket.close(() => resolve());
+      } catch {
+        resolve(); // already closed
+      }
+    });
+  }
+
+  /** Send one datagram from this socket (RFC 3581 §4: responses leave from where the request arrived). */
+  send(data: Buffer, remote: SocketAddress): Promise<Flow> {
+    const destination = { protocol: 'udp' as const, address: remote.address, port: remote.port };
+    const socket = this.#socket;
+    if (!socket) return Promise.reject(new TransportError('udp transport is stopped', destination));
+    const flow = udpFlow(this.local, { address: normalizeAddress(remote.address), port: remote.port });
+    // A dual-stack socket reaches IPv4 peers through IPv4-mapped addresses.
+    const target = this.family === 6 && addressFamily(remote.address) === 4 ? `::ffff:${normalizeAddress(remote.address)}` : remote.address;
+    return new Promise((resolve, reject) => {
+      socket.send(data, remote.port, target, (error) => {
+        if (error) {
+          reject(new TransportError(`udp send to ${formatSocketAddress(remote)} failed: ${error.message}`, destination, error));
+        } else {
+          resolve(flow);
+        }
+      });
+    });
+  }
+
+  #receive(data: Buffer, remote: SocketAddress): void {
+    const { logger, maxMessageSize, onMessage } = this.#options;
+    const peer = formatSocketAddress(remote);
+    try {
+      if (data.length > maxMessageSize) {
+        logger.warn(
+          { peer, protocol: 'udp', size: data.length, limit: maxMessageSize },
+          `dropping a udp datagram of ${data.length} octets from ${peer}: over the ${maxMessageSize}-octet limit`,
+        );
+        return;
+      }
+      if (isKeepAlive(data)) return;
+      onMessage(data, udpFlow(this.local, remote));
+    } catch (error) {
+      logger.error({ peer, protocol: 'udp', err: error }, `error handling a udp datagram from ${peer}`);
+    }
+  }
+}
