@@ -1,6 +1,6 @@
-/** First stage: the RFC 3261 §8.2 checks a UAS applies before it looks at the method
- *  (416 scheme, 420 Require with Unsupported, 415 body, 400 for headers that do not parse).
- *  The checks themselves are pure functions of the message layer (sip/request-checks). */
+/** First stage: the RFC 3261 §8.2 checks a UAS applies, in the RFC's order — method (405 with
+ *  Allow, 501), URI scheme (416), Require (420 with Unsupported), headers that do not parse (400),
+ *  body (415). The checks themselves are pure functions of the message layer (sip/request-checks). */
 import { checkRequest } from '../sip/index.js';
 import type { EndpointCapabilities } from './capabilities.js';
 import type { IncomingRequest, RequestStage, StageOutcome } from './request-stage.js';
@@ -12,6 +12,7 @@ export class ValidateStage implements RequestStage {
   handle(incoming: IncomingRequest): StageOutcome {
     const verdict = checkRequest(incoming.request, {
       role: 'uas',
+      methods: this.capabilities.allowedMethods,
       uriSchemes: this.capabilities.uriSchemes,
       extensions: this.capabilities.supportedExtensions,
       contentTypes: this.capabilities.acceptedContentTypes,

@@ -50,7 +50,7 @@ export class SwitchboardServer {
     c.bind<Endpoint>(TOKENS.endpoint)
       .toDynamicValue(() => {
         const capabilities = coreCapabilities;
-        return new Endpoint([new ValidateStage(capabilities), new OptionsStage(capabilities), new FallbackStage(capabilities)], logger);
+        return new Endpoint([new ValidateStage(capabilities), new OptionsStage(capabilities), new FallbackStage()], logger);
       })
       .inSingletonScope();
     c.bind<HttpServer>(TOKENS.http)

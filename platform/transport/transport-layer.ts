@@ -164,6 +164,12 @@ export class TransportLayer implements MessageSender {
         }
       }
     }
+    if (flow?.protocol === 'udp' && !hasUsableTopVia(response)) {
+      // A 400 for a request whose Via does not parse (RFC 4475 badinv01) has no §18.2.2 route;
+      // the packet's source is the only address that can still learn what was wrong.
+      const udp = this.#udpAt(flow.local, flow.remote.address) ?? this.#udpFor(flow.remote.address);
+      return udp.send(data, flow.remote);
+    }
     const route = routeResponse(topViaOf(response, 'response'));
     if (route.protocol === 'udp') {
       const address = await this.#resolve(route.host, 'udp');
@@ -353,6 +359,14 @@ export class TransportLayer implements MessageSender {
     const chosen = reachable ?? addresses[0];
     if (!chosen) throw new TransportError(`cannot resolve ${host}: no addresses`, { protocol, address: host, port: 0 });
     return normalizeAddress(chosen.address);
+  }
+}
+
+function hasUsableTopVia(message: SipMessage): boolean {
+  try {
+    return message.topVia !== undefined;
+  } catch {
+    return false;
   }
 }
 

@@ -1,0 +1,90 @@
+/**
+ * Route stage: what a proxy does to every request before deciding where it goes.
+ *
+ *  1. §16.4 Route preprocessing: the strict-route fix, and our own Route values removed.
+ *  2. Requests addressed to this server itself (no user part, our address or domain, no Route
+ *     left) go on to the UAS stages (validate, OPTIONS, registrar …) untouched.
+ *  3. Everything else is a request to proxy: §16.3 checks (syntax, URI scheme 416, Max-Forwards
+ *     483, Proxy-Require 420, loop 482).
+ *  4. In-dialog requests (To tag) are routed by their Route / Request-URI (loose routing) without
+ *     Record-Route, location lookup or authentication. Initial requests continue to the auth,
+ *     registrar, services and proxy stages.
+ */
+import type { Logger } from '../log/logger.js';
+import type { ProxyCore } from '../proxy/proxy-core.js';
+import { isLocalUri, type ProxyIdentity } from '../proxy/local-identity.js';
+import { checkRequest, type SipRequest } from '../sip/index.js';
+import type { IncomingRequest, RequestStage, StageOutcome } from './request-stage.js';
+
+export interface RouteStageOptions {
+  proxy: ProxyCore;
+  /** Domains served here (a request to `sip:example.com` is for this server). */
+  domains: readonly string[];
+  logger: Logger;
+}
+
+/**
+ * Whether the request is for this server as a UAS (OPTIONS ping, REGISTER to our domain …):
+ * a SIP Request-URI without user part naming one of our domains or our own address, and no
+ * Route left to follow.
+ */
+export function addressedToServer(request: SipRequest, identity: ProxyIdentity, domains: readonly string[]): boolean {
+  const uri = request.uri;
+  if (uri.kind !== 'sip' || uri.user !== undefined || request.hasHeader('Route')) return false;
+  const host = uri.host.toLowerCase();
+  return domains.some((domain) => domain.toLowerCase() === host) || isLocalUri(identity, uri);
+}
+
+/** An in-dialog request carries a To tag (§12.2). */
+export function isInDialog(request: SipRequest): boolean {
+  try {
+    const tag = request.to.params.get('tag');
+    return typeof tag === 'string' && tag.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+export class RouteStage implements RequestStage {
+  readonly name = 'route';
+  readonly #proxy: ProxyCore;
+  readonly #domains: readonly string[];
+  readonly #logger: Logger;
+
+  constructor(options: RouteStageOptions) {
+    this.#proxy = options.proxy;
+    this.#domains = options.domains;
+    this.#logger = options.logger.child({ stage: 'route' });
+  }
+
+  handle(incoming: IncomingRequest): StageOutcome {
+    const { request } = incoming;
+    try {
+      this.#proxy.preprocessRoutes(request);
+    } catch {
+      incoming.reply(400, 'Bad Route');
+      return 'handled';
+    }
+    if (addressedToServer(request, this.#proxy.identity, this.#domains)) return 'continue';
+
+    const verdict = checkRequest(request, { role: 'proxy', extensions: this.#proxy.config.proxyExtensions });
+    if (verdict.action === 'reject') {
+      incoming.reply(verdict.status, verdict.reason, verdict.headers);
+      return 'handled';
+    }
+    if (verdict.action === 'drop') return 'handled';
+    const validation = this.#proxy.validate(request);
+    if (!validation.ok) {
+      this.#logger.info({ callId: request.callId, status: validation.status }, validation.reason);
+      incoming.reply(validation.status, validation.reason, validation.headers);
+      return 'handled';
+    }
+
+    if (isInDialog(request)) {
+      // §16.5/§16.12: the route set decides; the Request-URI is the remote target.
+      this.#proxy.forward(incoming.transaction, request, [{ uri: request.uri }], { recordRoute: false, forking: 'parallel' });
+      return 'handled';
+    }
+    return 'continue';
+  }
+}

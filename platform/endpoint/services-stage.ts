@@ -1,0 +1,228 @@
+/**
+ * The services stage: offers each initial request to the registered service engines (CPL, the
+ * app container, SIP-CGI) and carries out the first Decision that is not `continue`.
+ *
+ * Order: the caller's services (originating: the request was authenticated as one of our
+ * users) run before the callee's (terminating: the Request-URI is one of our users), as an
+ * originating service may change where the call goes. Within a direction, engines run in the
+ * order given. When every engine continues, the proxy stage routes the request as usual.
+ *
+ * A `proxy` decision goes through the proxy core; when its branches produce no 2xx, the
+ * engine's `onOutcome` is asked what next (CPL's busy / noanswer / redirection / failure
+ * outputs), and so on until the caller has an answer.
+ */
+import type { Logger } from '../log/logger.js';
+import type { ProxyCore } from '../proxy/proxy-core.js';
+import { createRedirectResponse } from '../proxy/redirect.js';
+import type { ContextOutcome } from '../proxy/response-context.js';
+import type { ForwardOptions, ProxyTarget } from '../proxy/target.js';
+import type { Registrar } from '../registrar/registrar.js';
+import { classifyOutcome, type BranchOutcome, type Decision, type ProxyDecision, type ServiceTarget } from '../services/decision.js';
+import type { ServiceCall, ServiceDirection, ServiceEngine, ServiceHost } from '../services/service-engine.js';
+import { formatUri, paramText, parseUri, type NameAddr } from '../sip/index.js';
+import type { Binding } from '../store/binding-repository.js';
+import { authenticatedIdentity } from './auth-stage.js';
+import { targetsFromBindings, type ReceivedRouting } from './proxy-stage.js';
+import type { IncomingRequest, RequestStage, StageOutcome } from './request-stage.js';
+import { addressedToServer, isInDialog } from './route-stage.js';
+
+export interface ServicesStageOptions {
+  engines: readonly ServiceEngine[];
+  proxy: ProxyCore;
+  registrar: Registrar;
+  domains: readonly string[];
+  logger: Logger;
+  receivedRouting?: ReceivedRouting;
+}
+
+/** Methods that never reach engines: registrations, and what only makes sense hop by hop. */
+const NOT_FOR_SERVICES = new Set(['REGISTER', 'ACK', 'CANCEL', 'OPTIONS']);
+
+export class ServicesStage implements RequestStage {
+  readonly name = 'services';
+  readonly host: ServiceHost;
+  readonly #options: ServicesStageOptions;
+  readonly #logger: Logger;
+
+  constructor(options: ServicesStageOptions) {
+    this.#options = options;
+    this.#logger = options.logger.child({ stage: 'services' });
+    this.host = createServiceHost(options.registrar);
+  }
+
+  async handle(incoming: IncomingRequest): Promise<StageOutcome> {
+    const { request, transaction } = incoming;
+    if (this.#options.engines.length === 0 || NOT_FOR_SERVICES.has(request.method) || isInDialog(request)) return 'continue';
+    if (addressedToServer(request, this.#options.proxy.identity, this.#options.domains)) return 'continue';
+    const flow = transaction.flow;
+    const source = { protocol: flow.protocol, address: flow.remote.address, port: flow.remote.port };
+    const caller = authenticatedIdentity(request);
+    const callee = this.#options.registrar.location.aorOf(request.uri);
+    const calls: Array<{ direction: ServiceDirection; aor: string }> = [];
+    if (caller) calls.push({ direction: 'originating', aor: caller.aor });
+    if (callee) calls.push({ direction: 'terminating', aor: callee });
+
+    for (const { direction, aor } of calls) {
+      const call: ServiceCall = {
+        request,
+        direction,
+        aor,
+        ...(caller ? { authenticatedAs: caller.aor } : {}),
+        source,
+        host: this.host,
+      };
+      for (const engine of this.#options.engines) {
+        if (engine.directions && !engine.directions.includes(direction)) continue;
+        const decision = await engine.decide(call);
+        if (decision.kind === 'continue') continue;
+        this.#logger.debug({ engine: engine.name, direction, decision: decision.kind, callId: request.callId }, 'service decided');
+        await this.#carryOut(incoming, decision, engine.name);
+        return 'handled';
+      }
+    }
+    return 'continue';
+  }
+
+  async #carryOut(incoming: IncomingRequest, decision: Exclude<Decision, { kind: 'continue' }>, engine: string): Promise<void> {
+    const { request, transaction } = incoming;
+    if (transaction.finalResponse !== undefined || transaction.terminated) return; // cancelled meanwhile
+    switch (decision.kind) {
+      case 'reject':
+        incoming.reply(decision.status, decision.reason);
+        return;
+      case 'respond':
+        incoming.reply(decision.status, decision.reason, decision.headers ?? [], decision.body);
+        return;
+      case 'redirect': {
+        const targets = toTargets(decision.contacts);
+        transaction.respond(createRedirectResponse(request, targets, decision.permanent ? 301 : 302));
+        return;
+      }
+      case 'proxy':
+        return this.#proxy(incoming, decision, engine);
+    }
+  }
+
+  async #proxy(incoming: IncomingRequest, decision: ProxyDecision, engine: string): Promise<void> {
+    const { request, transaction } = incoming;
+    const targets = await this.#expand(decision.targets);
+    if (targets.length === 0) {
+      // Nothing to try: the outcome is a failure the engine may still act on.
+      const outcome: BranchOutcome = { kind: 'failure', status: 480, reason: 'Temporarily Unavailable' };
+      const next = decision.onOutcome ? await decision.onOutcome(outcome) : { kind: 'continue' as const };
+      if (next.kind === 'continue') incoming.reply(480, 'Temporarily Unavailable');
+      else await this.#carryOut(incoming, next, engine);
+      return;
+    }
+    this.#options.proxy.forward(transaction, request, targets, forwardOptions(decision), {
+      onSuccess: (response) => {
+        void Promise.resolve(decision.onOutcome?.({ kind: 'success', status: response.status })).catch((error: unknown) =>
+          this.#logger.error({ err: error, engine }, 'onOutcome(success) failed'),
+        );
+      },
+      onFailure: async (outcome) => {
+        if (!decision.onOutcome) return false;
+        const next = await decision.onOutcome(toBranchOutcome(outcome));
+        if (next.kind === 'continue') return false;
+        await this.#carryOut(incoming, next, engine);
+        return true;
+      },
+    });
+  }
+
+  /** Engine targets that are AORs of ours are replaced by their registered contacts (as the
+   *  proxy stage would route them); other URIs are used as given. */
+  async #expand(targets: readonly ServiceTarget[]): Promise<ProxyTarget[]> {
+    const out: ProxyTarget[] = [];
+    for (const target of targets) {
+      let uri;
+      try {
+        uri = parseUri(target.uri);
+      } catch {
+        this.#logger.warn({ uri: target.uri }, 'service target is not a URI; skipped');
+        continue;
+      }
+      const location = this.#options.registrar.location;
+      if (location.aorOf(uri) !== undefined) {
+        const result = await location.lookup(uri);
+        if (result.kind === 'found') {
+          for (const contact of targetsFromBindings(result.bindings, this.#options.receivedRouting ?? 'nat')) {
+            out.push(target.q !== undefined ? { ...contact, q: target.q } : contact);
+          }
+        }
+        continue;
+      }
+      out.push(target.q !== undefined ? { uri, q: target.q } : { uri });
+    }
+    return out;
+  }
+}
+
+function forwardOptions(decision: ProxyDecision): ForwardOptions {
+  const options = decision.options ?? {};
+  const forwarding: ForwardOptions = {};
+  if (options.forking) forwarding.forking = options.forking;
+  if (options.timeoutMs !== undefined) forwarding.timeoutMs = options.timeoutMs;
+  if (options.recordRoute !== undefined) forwarding.recordRoute = options.recordRoute;
+  if (options.recurse !== undefined) forwarding.recurse = options.recurse;
+  return forwarding;
+}
+
+function toTargets(contacts: readonly ServiceTarget[]): ProxyTarget[] {
+  const out: ProxyTarget[] = [];
+  for (const contact of contacts) {
+    try {
+      out.push({ uri: parseUri(contact.uri), ...(contact.q !== undefined ? { q: contact.q } : {}) });
+    } catch {
+      // not a URI: left out of the redirect
+    }
+  }
+  return out;
+}
+
+/** The proxy's outcome in CPL's terms (RFC 3880 §6.1). */
+export function toBranchOutcome(outcome: ContextOutcome): BranchOutcome {
+  const { response } = outcome;
+  const kind = classifyOutcome(response.status, outcome.noAnswer);
+  switch (kind) {
+    case 'success':
+    case 'busy':
+    case 'noanswer':
+      return { kind, status: response.status };
+    case 'redirection': {
+      let contacts: ServiceTarget[] = [];
+      try {
+        contacts = redirectTargets(response.contacts);
+      } catch {
+        // unreadable Contact: a redirection without alternatives
+      }
+      return { kind, status: response.status, contacts };
+    }
+    case 'failure':
+      return { kind, status: response.status, reason: response.reason };
+  }
+}
+
+function redirectTargets(contacts: NameAddr[] | '*'): ServiceTarget[] {
+  if (contacts === '*') return [];
+  return contacts.map((contact) => {
+    const q = paramText(contact.params.get('q'));
+    const uri = formatUri(contact.uri);
+    return q !== undefined && q !== '' ? { uri, q: Number(q) } : { uri };
+  });
+}
+
+/** The ServiceHost engines see, over the registrar's location service and events. */
+export function createServiceHost(registrar: Registrar): ServiceHost {
+  const toContact = (binding: Binding) => ({ uri: binding.contactUri, q: binding.q, expiresAt: binding.expiresAt });
+  return {
+    async lookup(uri) {
+      const result = await registrar.location.lookup(uri);
+      if (result.kind === 'found') return { kind: 'found', contacts: result.bindings.map(toContact) };
+      return { kind: result.kind };
+    },
+    isLocalDomain: (domain) => registrar.location.isOurDomain(domain),
+    onRegistration: (listener) =>
+      registrar.onBindingChange((change) => listener({ type: change.type, aor: change.binding.aor, contact: toContact(change.binding) })),
+  };
+}
