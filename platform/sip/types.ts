@@ -3,8 +3,9 @@
  *
  * This file is the contract between the message layer and every layer above it
  * (transport, transaction, proxy, services). Implementations live beside it:
- * uri.ts, params.ts, name-addr.ts, via.ts, headers.ts, message.ts, parse-message.ts,
- * serialize.ts, framing.ts, status-codes.ts.
+ * uri.ts, params.ts, name-addr.ts, via.ts, header-names.ts, message.ts, parse-message.ts
+ * (with start-line.ts, header-lines.ts, mandatory-checks.ts, shape-checks.ts), serialize.ts,
+ * framing.ts, status-codes.ts, build.ts, request-checks.ts; index.ts exports the public API.
  */
 
 /** A parameter list (uri-parameters, header params, Via params) in wire order.

@@ -1,0 +1,506 @@
+/**
+ * The SIP message model (RFC 3261 §7). Header fields are kept in wire order as written
+ * (names and values, folding replaced by one space); typed views (Via, From, CSeq …) are parsed
+ * on first access and cached until the header they come from changes. The objects they return
+ * are the cached ones: to change one, edit a copy (cloneVia, cloneUri) and write it back
+ * (setTopVia, setHeader), which keeps the raw fields — what is serialized — in sync.
+ */
+import { trimLws } from './chars.js';
+import { Field, toField, type WireSource } from './header-field.js';
+import { headerKey, isListHeader } from './header-names.js';
+import { parseNameAddrRange } from './name-addr.js';
+import { Fault, sipError, type ParseErrorCode } from './parse-errors.js';
+import { checkCallId, parseContentLength, parseCSeq, parseMaxForwards } from './scalars.js';
+import { serializeHead, serializeMessage, serializeParsed } from './serialize.js';
+import { SipParseException } from './sip-parse-exception.js';
+import { nextTopLevelComma, splitTopLevel } from './split-list.js';
+import type { CSeq, HeaderField, NameAddr, Uri, Via } from './types.js';
+import { cloneUri, formatUri } from './uri.js';
+import { formatVia, parseViaList, parseViaRange } from './via.js';
+
+export { SipParseException } from './sip-parse-exception.js';
+
+const EMPTY = Buffer.alloc(0);
+
+/** Turn an internal syntax fault into the exception typed getters throw. */
+function rethrow(e: unknown, code: ParseErrorCode, header: string): never {
+  if (e instanceof Fault) throw new SipParseException(sipError(code, `${e.detail} in ${header}`));
+  throw e;
+}
+
+function missing(code: ParseErrorCode, header: string): never {
+  throw new SipParseException(sipError(code, `Missing ${header}`));
+}
+
+export abstract class SipMessage {
+  abstract readonly kind: 'request' | 'response';
+  version = 'SIP/2.0';
+  /** The body octets; an empty Buffer when there is none. */
+  body: Buffer;
+  #fields: Field[];
+  /** The datagram this message was parsed from (unchanged fields serialize as copies). */
+  #wire: WireSource | undefined;
+  /** Set by any header edit: the message is then no longer its received octets as a whole. */
+  #edited = false;
+
+  // Typed views, parsed on first access; `undefined` = not parsed yet.
+  #via: Via[] | undefined;
+  #topVia: Via | undefined;
+  #from: NameAddr | undefined;
+  #to: NameAddr | undefined;
+  #callId: string | undefined;
+  #cseq: CSeq | undefined;
+  #maxForwards: number | null | undefined;
+  #contacts: NameAddr[] | '*' | undefined;
+  #routes: NameAddr[] | undefined;
+  #recordRoutes: NameAddr[] | undefined;
+  #contentLength: number | null | undefined;
+
+  constructor(headers: readonly HeaderField[] = [], body: Buffer = EMPTY) {
+    this.#fields = headers.map(toField);
+    this.body = body;
+  }
+
+  /** Internal: adopt an array of fields built by the parser (no copy) and its source octets. */
+  protected adopt(fields: Field[], wire: WireSource | undefined): void {
+    this.#fields = fields;
+    this.#wire = wire;
+  }
+
+  /** The start line without CRLF: `INVITE sip:bob@example.com SIP/2.0` or `SIP/2.0 200 OK`. */
+  abstract startLine(): string;
+  protected abstract blankCopy(): SipMessage;
+  /** Whether the start line is still as parsed (so its octets can be copied). */
+  protected abstract startLineUnchanged(): boolean;
+
+  // ---- raw header access -------------------------------------------------------------------
+
+  /** Header fields in wire order, unfolded. Treat as read-only: edit through the methods. */
+  get headerFields(): readonly HeaderField[] {
+    return this.#fields;
+  }
+
+  /** The first field's value (names case-insensitive, compact forms understood). */
+  getHeader(name: string): string | undefined {
+    return this.#first(headerKey(name));
+  }
+
+  /** All values in order; comma lists (Via, Contact, Route, Allow …) split at the top level. */
+  getHeaders(name: string): string[] {
+    const key = headerKey(name);
+    const split = isListHeader(key);
+    const out: string[] = [];
+    for (const field of this.#fields) {
+      if (field.key !== key) continue;
+      if (split) {
+        for (const item of splitTopLevel(field.value)) out.push(item);
+      } else {
+        out.push(field.value);
+      }
+    }
+    return out;
+  }
+
+  hasHeader(name: string): boolean {
+    return this.#first(headerKey(name)) !== undefined;
+  }
+
+  /** Replace all fields of that name by one field, at the position of the first. */
+  setHeader(name: string, value: string): void {
+    this.#edited = true;
+    const key = headerKey(name);
+    const fields = this.#fields;
+    let at = -1;
+    for (let i = 0; i < fields.length; i++) {
+      if (fields[i]!.key !== key) continue;
+      if (at < 0) {
+        at = i;
+        fields[i] = new Field(name, value, key);
+      } else {
+        fields.splice(i, 1);
+        i--;
+      }
+    }
+    if (at < 0) fields.push(new Field(name, value, key));
+    this.#invalidate(key);
+  }
+
+  addHeader(name: string, value: string, where: 'first' | 'last' = 'last'): void {
+    this.#edited = true;
+    const field = new Field(name, value);
+    if (where === 'first') this.#fields.unshift(field);
+    else this.#fields.push(field);
+    this.#invalidate(field.key);
+  }
+
+  /** Remove every field of that name; returns how many were removed. */
+  removeHeader(name: string): number {
+    this.#edited = true;
+    const key = headerKey(name);
+    const before = this.#fields.length;
+    this.#fields = this.#fields.filter((field) => field.key !== key);
+    const removed = before - this.#fields.length;
+    if (removed > 0) this.#invalidate(key);
+    return removed;
+  }
+
+  #first(key: string): string | undefined {
+    const fields = this.#fields;
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i]!;
+      if (field.key === key) return field.value;
+    }
+    return undefined;
+  }
+
+  #invalidate(key: string): void {
+    switch (key) {
+      case 'via': this.#via = undefined; this.#topVia = undefined; break;
+      case 'from': this.#from = undefined; break;
+      case 'to': this.#to = undefined; break;
+      case 'call-id': this.#callId = undefined; break;
+      case 'cseq': this.#cseq = undefined; break;
+      case 'max-forwards': this.#maxForwards = undefined; break;
+      case 'contact': this.#contacts = undefined; break;
+      case 'route': this.#routes = undefined; break;
+      case 'record-route': this.#recordRoutes = undefined; break;
+      case 'content-length': this.#contentLength = undefined; break;
+      default: break;
+    }
+  }
+
+  // ---- typed views -------------------------------------------------------------------------
+
+  /** All Via values, top first (§20.42). Throws SipParseException when one is malformed. */
+  get via(): Via[] {
+    if (this.#via === undefined) {
+      const out: Via[] = [];
+      try {
+        for (const field of this.#fields) if (field.key === 'via') parseViaList(field.value, out);
+      } catch (e) {
+        rethrow(e, 'bad-via', 'Via');
+      }
+      this.#via = out;
+    }
+    return this.#via;
+  }
+
+  /** The top Via, parsed on its own (the values below it are parsed when `via` is read). */
+  get topVia(): Via | undefined {
+    if (this.#via !== undefined) return this.#via[0];
+    if (this.#topVia === undefined) {
+      const value = this.#first('via');
+      if (value === undefined) return undefined;
+      try {
+        this.#topVia = parseViaRange(value, 0, value.indexOf(',') < 0 ? value.length : nextTopLevelComma(value, 0, value.length));
+      } catch (e) {
+        return rethrow(e, 'bad-via', 'Via');
+      }
+    }
+    return this.#topVia;
+  }
+
+  get from(): NameAddr {
+    if (this.#from === undefined) this.#from = this.#nameAddr('from', 'From', 'missing-from', 'bad-from');
+    return this.#from;
+  }
+
+  get to(): NameAddr {
+    if (this.#to === undefined) this.#to = this.#nameAddr('to', 'To', 'missing-to', 'bad-to');
+    return this.#to;
+  }
+
+  #nameAddr(key: string, header: string, missingCode: ParseErrorCode, badCode: ParseErrorCode): NameAddr {
+    const value = this.#first(key);
+    if (value === undefined) missing(missingCode, header);
+    try {
+      return parseNameAddrRange(value, 0, value.length);
+    } catch (e) {
+      return rethrow(e, badCode, header);
+    }
+  }
+
+  get callId(): string {
+    if (this.#callId === undefined) {
+      const value = this.#first('call-id');
+      if (value === undefined) missing('missing-call-id', 'Call-ID');
+      try {
+        checkCallId(value);
+      } catch (e) {
+        rethrow(e, 'bad-call-id', 'Call-ID');
+      }
+      this.#callId = value;
+    }
+    return this.#callId;
+  }
+
+  get cseq(): CSeq {
+    if (this.#cseq === undefined) {
+      const value = this.#first('cseq');
+      if (value === undefined) missing('missing-cseq', 'CSeq');
+      try {
+        this.#cseq = parseCSeq(value);
+      } catch (e) {
+        rethrow(e, 'bad-cseq', 'CSeq');
+      }
+    }
+    return this.#cseq;
+  }
+
+  /** Max-Forwards (0–255), undefined when absent. */
+  get maxForwards(): number | undefined {
+    if (this.#maxForwards === undefined) {
+      const value = this.#first('max-forwards');
+      if (value === undefined) {
+        this.#maxForwards = null;
+      } else {
+        try {
+          this.#maxForwards = parseMaxForwards(value);
+        } catch (e) {
+          rethrow(e, 'bad-max-forwards', 'Max-Forwards');
+        }
+      }
+    }
+    return this.#maxForwards ?? undefined;
+  }
+
+  /** Contact values, or '*' for `Contact: *` (§10.2.2). */
+  get contacts(): NameAddr[] | '*' {
+    if (this.#contacts === undefined) {
+      const values = this.getHeaders('contact');
+      if (values.length === 1 && values[0] === '*') this.#contacts = '*';
+      else this.#contacts = this.#nameAddrList(values, 'bad-contact', 'Contact');
+    }
+    return this.#contacts;
+  }
+
+  get routes(): NameAddr[] {
+    if (this.#routes === undefined) this.#routes = this.#nameAddrList(this.getHeaders('route'), 'bad-route', 'Route');
+    return this.#routes;
+  }
+
+  get recordRoutes(): NameAddr[] {
+    if (this.#recordRoutes === undefined) {
+      this.#recordRoutes = this.#nameAddrList(this.getHeaders('record-route'), 'bad-record-route', 'Record-Route');
+    }
+    return this.#recordRoutes;
+  }
+
+  #nameAddrList(values: string[], code: ParseErrorCode, header: string): NameAddr[] {
+    const out: NameAddr[] = [];
+    try {
+      for (const value of values) out.push(parseNameAddrRange(value, 0, value.length));
+    } catch (e) {
+      rethrow(e, code, header);
+    }
+    return out;
+  }
+
+  /** The media type, lower-cased, without parameters (`application/sdp`). */
+  get contentType(): string | undefined {
+    const value = this.#first('content-type');
+    if (value === undefined) return undefined;
+    const semi = value.indexOf(';');
+    return trimLws(semi < 0 ? value : value.slice(0, semi)).toLowerCase();
+  }
+
+  /** Content-Length as declared (the serializer always writes the body's real length). */
+  get contentLength(): number | undefined {
+    if (this.#contentLength === undefined) {
+      const value = this.#first('content-length');
+      if (value === undefined) {
+        this.#contentLength = null;
+      } else {
+        try {
+          this.#contentLength = parseContentLength(value);
+        } catch (e) {
+          rethrow(e, 'bad-content-length', 'Content-Length');
+        }
+      }
+    }
+    return this.#contentLength ?? undefined;
+  }
+
+  // ---- typed edits -------------------------------------------------------------------------
+
+  /** Add a new top Via (a proxy forwarding, §16.6 step 8; a UAC sending, §8.1.1.7). */
+  pushVia(via: Via): void {
+    this.#edited = true;
+    const cached = this.#via;
+    this.#fields.unshift(new Field('Via', formatVia(via), 'via'));
+    this.#via = cached === undefined ? undefined : [via, ...cached];
+    this.#topVia = via;
+  }
+
+  /** Remove the top Via value (a proxy handling a response, §16.7 step 3). */
+  popVia(): Via | undefined {
+    this.#edited = true;
+    const fields = this.#fields;
+    const index = fields.findIndex((field) => field.key === 'via');
+    if (index < 0) return undefined;
+    const top = this.topVia;
+    const field = fields[index]!;
+    const comma = nextTopLevelComma(field.value, 0, field.value.length);
+    if (comma >= field.value.length) fields.splice(index, 1);
+    else fields[index] = new Field(field.name, trimLws(field.value, comma + 1), 'via');
+    if (this.#via !== undefined) this.#via = this.#via.slice(1);
+    this.#topVia = undefined;
+    return top;
+  }
+
+  /** Replace the top Via value (the transport stamping received/rport, §18.2.1, RFC 3581). */
+  setTopVia(via: Via): void {
+    this.#edited = true;
+    const fields = this.#fields;
+    const index = fields.findIndex((field) => field.key === 'via');
+    if (index < 0) {
+      this.pushVia(via);
+      return;
+    }
+    const field = fields[index]!;
+    const comma = nextTopLevelComma(field.value, 0, field.value.length);
+    const rest = comma >= field.value.length ? '' : `, ${trimLws(field.value, comma + 1)}`;
+    fields[index] = new Field(field.name, formatVia(via) + rest, 'via');
+    if (this.#via !== undefined) this.#via = [via, ...this.#via.slice(1)];
+    this.#topVia = via;
+  }
+
+  /** A deep copy: header fields and the start line are copied; the body Buffer is shared
+   *  (replace `body` rather than writing into it). */
+  clone(): this {
+    const copy = this.blankCopy() as this;
+    copy.version = this.version;
+    copy.body = this.body;
+    const fields = this.#fields;
+    const copied = new Array<Field>(fields.length);
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i]!;
+      copied[i] = new Field(f.name, f.value, f.key, f.rawStart, f.rawEnd);
+    }
+    (copy as SipMessage).#fields = copied;
+    (copy as SipMessage).#wire = this.#wire;
+    (copy as SipMessage).#edited = this.#edited;
+    return copy;
+  }
+
+  /**
+   * Serialize; Content-Length is always the body's real length. Fields unchanged since parsing
+   * (and already in serialized form) are copied from the received octets; the rest is written.
+   * A parsed message that was not changed at all returns a view of the octets it was parsed
+   * from (as `body` is): treat the result as read-only.
+   */
+  toBuffer(): Buffer {
+    const wire = this.#wire;
+    if (wire === undefined) return serializeMessage(this.startLine(), this.#fields, this.body);
+    const unchangedLine = wire.lineStart >= 0 && this.startLineUnchanged();
+    if (unchangedLine && wire.wholeEnd >= 0 && !this.#edited && this.body === wire.body) {
+      // Nothing changed since parsing and the message was in serialized form: it is its
+      // received octets (shared, like `body`, not copied).
+      return wire.data.subarray(wire.lineStart, wire.wholeEnd);
+    }
+    return serializeParsed(unchangedLine ? undefined : this.startLine(), this.#fields, this.body, wire);
+  }
+
+  /** The serialized message as text (the body read as UTF-8). */
+  toString(): string {
+    return serializeHead(this.startLine(), this.#fields, this.body.length) + this.body.toString('utf8');
+  }
+}
+
+export class SipRequest extends SipMessage {
+  readonly kind = 'request' as const;
+  #uri: Uri;
+  /** Set once `uri` has been handed out (it may then have been changed in place). */
+  #uriExposed = false;
+  #wireMethod: string | undefined;
+  #wireVersion: string | undefined;
+
+  constructor(
+    public method: string,
+    uri: Uri,
+    headers: readonly HeaderField[] = [],
+    body?: Buffer,
+  ) {
+    super(headers, body);
+    this.#uri = uri;
+  }
+
+  get uri(): Uri {
+    this.#uriExposed = true;
+    return this.#uri;
+  }
+
+  set uri(uri: Uri) {
+    this.#uriExposed = true;
+    this.#uri = uri;
+  }
+
+  /** Internal (parser): build around fields it already made, without copying them. */
+  static fromParts(method: string, uri: Uri, version: string, fields: Field[], body: Buffer, wire?: WireSource): SipRequest {
+    const request = new SipRequest(method, uri, [], body);
+    request.version = version;
+    request.adopt(fields, wire);
+    request.#wireMethod = method;
+    request.#wireVersion = version;
+    return request;
+  }
+
+  startLine(): string {
+    return `${this.method} ${formatUri(this.#uri)} ${this.version}`;
+  }
+
+  protected startLineUnchanged(): boolean {
+    return !this.#uriExposed && this.method === this.#wireMethod && this.version === this.#wireVersion;
+  }
+
+  protected blankCopy(): SipRequest {
+    const copy = new SipRequest(this.method, cloneUri(this.#uri));
+    copy.#wireMethod = this.#wireMethod;
+    copy.#wireVersion = this.#wireVersion;
+    copy.#uriExposed = this.#uriExposed;
+    return copy;
+  }
+}
+
+export class SipResponse extends SipMessage {
+  readonly kind = 'response' as const;
+  #wireStatus: number | undefined;
+  #wireReason: string | undefined;
+  #wireVersion: string | undefined;
+
+  constructor(
+    public status: number,
+    public reason: string,
+    headers: readonly HeaderField[] = [],
+    body?: Buffer,
+  ) {
+    super(headers, body);
+  }
+
+  /** Internal (parser): build around fields it already made, without copying them. */
+  static fromParts(status: number, reason: string, version: string, fields: Field[], body: Buffer, wire?: WireSource): SipResponse {
+    const response = new SipResponse(status, reason, [], body);
+    response.version = version;
+    response.adopt(fields, wire);
+    response.#wireStatus = status;
+    response.#wireReason = reason;
+    response.#wireVersion = version;
+    return response;
+  }
+
+  startLine(): string {
+    return `${this.version} ${this.status} ${this.reason}`;
+  }
+
+  protected startLineUnchanged(): boolean {
+    return this.status === this.#wireStatus && this.reason === this.#wireReason && this.version === this.#wireVersion;
+  }
+
+  protected blankCopy(): SipResponse {
+    const copy = new SipResponse(this.status, this.reason);
+    copy.#wireStatus = this.#wireStatus;
+    copy.#wireReason = this.#wireReason;
+    copy.#wireVersion = this.#wireVersion;
+    return copy;
+  }
+}
