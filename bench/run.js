@@ -1,0 +1,13 @@
+// Benchmark launcher for `npm run bench` (after `npm run build`): runs every compiled
+// dist/bench/*-bench.js module that exports main(), parse-bench first.
+import { readdirSync } from 'node:fs';
+
+const dir = new URL('../dist/bench/', import.meta.url);
+const names = readdirSync(dir)
+  .filter((name) => name.endsWith('-bench.js'))
+  .sort((a, b) => (a === 'parse-bench.js' ? -1 : b === 'parse-bench.js' ? 1 : a.localeCompare(b)));
+
+for (const name of names) {
+  const bench = await import(new URL(name, dir).href);
+  if (typeof bench.main === 'function') await bench.main();
+}
