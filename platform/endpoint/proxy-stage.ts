@@ -79,7 +79,11 @@ export class ProxyStage implements RequestStage {
       transaction.respond(createRedirectResponse(request, set.targets, status));
       return 'handled';
     }
-    this.#options.proxy.forward(transaction, request, set.targets, set.local ? (this.#options.forwarding ?? {}) : {});
+    const options: ForwardOptions = set.local ? { ...this.#options.forwarding } : {};
+    // §10.3: "Registrars MUST ignore the Record-Route header field" — a REGISTER relayed to
+    // another domain's registrar gets none.
+    if (request.method === 'REGISTER') options.recordRoute = false;
+    this.#options.proxy.forward(transaction, request, set.targets, options);
     return 'handled';
   }
 

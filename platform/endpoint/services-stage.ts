@@ -186,9 +186,11 @@ export function toBranchOutcome(outcome: ContextOutcome): BranchOutcome {
   const kind = classifyOutcome(response.status, outcome.noAnswer);
   switch (kind) {
     case 'success':
-    case 'busy':
-    case 'noanswer':
       return { kind, status: response.status };
+    case 'busy':
+      return { kind, status: response.status, reason: response.reason };
+    case 'noanswer':
+      return { kind, status: response.status, reason: response.reason, timedOut: outcome.noAnswer };
     case 'redirection': {
       let contacts: ServiceTarget[] = [];
       try {
@@ -196,7 +198,7 @@ export function toBranchOutcome(outcome: ContextOutcome): BranchOutcome {
       } catch {
         // unreadable Contact: a redirection without alternatives
       }
-      return { kind, status: response.status, contacts };
+      return { kind, status: response.status, reason: response.reason, contacts };
     }
     case 'failure':
       return { kind, status: response.status, reason: response.reason };
