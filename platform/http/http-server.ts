@@ -15,7 +15,12 @@ export interface HttpServerOptions {
   port: number;
   logger: Logger;
   statusSource: HttpStatusSource;
+  /** Route modules (users, CPL, apps, composer…), registered before the server listens. */
+  routes?: readonly HttpRoutes[];
 }
+
+/** One module of the API: adds its routes to the app. */
+export type HttpRoutes = (app: FastifyInstance) => void | Promise<void>;
 
 export class HttpServer {
   readonly #app: FastifyInstance;
@@ -32,6 +37,7 @@ export class HttpServer {
 
   /** Resolves with the bound port (useful with port 0). */
   async start(): Promise<number> {
+    for (const routes of this.#options.routes ?? []) await this.#app.register(async (scope) => routes(scope));
     await this.#app.listen({ host: this.#options.host, port: this.#options.port });
     const address = this.#app.server.address();
     return typeof address === 'object' && address ? address.port : this.#options.port;
