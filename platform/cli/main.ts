@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { registerStartCommand } from './start-command.js';
 import { registerSipCommands } from './sip-command.js';
 import { registerIfcCommands } from './ifc-command.js';
+import { registerUserCommands } from './user-command.js';
 import type { CliIo } from './io.js';
 import { processIo } from './io.js';
 
@@ -22,6 +23,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   registerStartCommand(program, io, setStatus);
   registerSipCommands(program, io, setStatus);
   registerIfcCommands(program, io, setStatus);
+  registerUserCommands(program, io, setStatus);
+  // one line per command module: registerXCommands(program, io, setStatus);
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {

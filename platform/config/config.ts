@@ -1,7 +1,8 @@
 /**
  * Server configuration: one schema (zod) with the embedded defaults, loaded from an optional
  * YAML/JSON file and command-line overrides. Every field has a default, so `switchboard start`
- * with no file runs: SIP on UDP+TCP 5060, HTTP on 8080, data under ./data.
+ * with no file runs a home server for domain `localhost`: registrar, digest authentication and
+ * a record-routing stateful proxy on SIP UDP+TCP 5060, the HTTP API on 8080, data under ./data.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -45,6 +46,67 @@ const httpSchema = z
   .object({
     host: z.string().min(1).default('0.0.0.0'),
     port: port.default(8080),
+    /** Bearer token of the admin API. Unset: generated at first start into
+     *  `<dataDir>/admin-token` (mode 0600) and reused afterwards. */
+    adminToken: z.string().min(16, 'at least 16 characters').optional(),
+  })
+  .strict();
+
+/** RFC 3261 §10.3 step 7 limits, in seconds as on the wire. */
+const registrarSchema = z
+  .object({
+    minExpires: z.number().int().min(1).default(60),
+    maxExpires: z.number().int().min(1).default(3600),
+    defaultExpires: z.number().int().min(1).default(3600),
+    maxContactsPerAor: z.number().int().min(1).default(10),
+  })
+  .strict()
+  .refine((r) => r.minExpires <= r.maxExpires, { message: 'minExpires must not exceed maxExpires' })
+  .refine((r) => r.defaultExpires >= r.minExpires && r.defaultExpires <= r.maxExpires, {
+    message: 'defaultExpires must lie between minExpires and maxExpires',
+  });
+
+const proxySchema = z
+  .object({
+    /** Timer C (§16.6 step 11): "MUST be greater than 3 minutes". */
+    timerCMs: z.number().int().min(180_001, 'Timer C must be greater than 3 minutes (RFC 3261 §16.6)').default(185_000),
+    /** Record-Route initial requests (§16.6 step 4), so in-dialog requests come back here. */
+    recordRoute: z.boolean().default(true),
+    /** How a user's registered contacts are tried: by q-value groups (`by-q`, §16.6), all at
+     *  once, or one after the other. */
+    forking: z.enum(['by-q', 'parallel', 'sequential']).default('by-q'),
+    /** How long a group that is not the last one rings before the next group starts. */
+    sequentialTimeoutMs: z.number().int().min(1000).default(20_000),
+    /** Recurse on 3xx contacts (§16.7 step 4). */
+    recurseOn3xx: z.boolean().default(false),
+    maxBranches: z.number().int().min(1).max(100).default(16),
+    /** Domains answered in redirect mode: 302 with the registered contacts instead of proxying. */
+    redirectDomains: z.array(z.string().min(1)).default([]),
+    /** Reach a contact at the address it registered from: when it looks NATed, always, never. */
+    receivedRouting: z.enum(['nat', 'always', 'never']).default('nat'),
+    /** Forward requests for foreign domains without authentication (an open relay if true). */
+    allowRelay: z.boolean().default(false),
+  })
+  .strict();
+
+const authSchema = z
+  .object({
+    /** Digest algorithms offered, most preferred first (RFC 8760 §2.3). Clients that answer
+     *  only the first challenge and only know MD5 (SIPp 3.6, older phones) need MD5 first. */
+    algorithms: z.array(z.enum(['SHA-256', 'MD5'])).min(1).default(['SHA-256', 'MD5']),
+    /** Age after which a nonce is stale (the client retries without asking its user). */
+    nonceLifetimeMs: z.number().int().min(10_000).default(300_000),
+    /** Challenge (407) initial requests whose From is one of our domains (§22.3). */
+    authenticateRequests: z.boolean().default(true),
+    /** Failed authentications per source address (SIP digest and HTTP logins). */
+    rateLimit: z
+      .object({
+        maxFailures: z.number().int().min(1).default(10),
+        windowMs: z.number().int().min(1000).default(60_000),
+        blockMs: z.number().int().min(1000).default(300_000),
+      })
+      .strict()
+      .default({ maxFailures: 10, windowMs: 60_000, blockMs: 300_000 }),
   })
   .strict();
 
@@ -52,13 +114,22 @@ export const configSchema = z
   .object({
     sip: sipSchema.default(sipSchema.parse({})),
     http: httpSchema.default(httpSchema.parse({})),
+    registrar: registrarSchema.default(registrarSchema.parse({})),
+    proxy: proxySchema.default(proxySchema.parse({})),
+    auth: authSchema.default(authSchema.parse({})),
     dataDir: z.string().min(1).default('./data'),
     log: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .strict()
       .default({ level: 'info' }),
-    /** SIP domains this server is responsible for (standalone mode). */
-    domains: z.array(z.string().min(1)).default(['localhost']),
+    /** SIP domains this server is responsible for (standalone mode): users live in them, the
+     *  registrar keeps their bindings, and they are the digest realms. The first is the default
+     *  domain (`switchboard user add alice`, a login as `alice`). */
+    domains: z
+      .array(z.string().min(1).regex(/^[^\s:@/;?"\\]+$/u, 'a host name or IP address'))
+      .min(1)
+      .default(['localhost'])
+      .transform((domains) => [...new Set(domains.map((domain) => domain.toLowerCase()))]),
   })
   .strict();
 

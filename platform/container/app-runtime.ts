@@ -276,6 +276,21 @@ export class AppRuntime {
     };
   }
 
+  /** Deployed app names in deploy order (cheap: for per-request selection). */
+  names(): string[] {
+    return [...this.#apps.keys()];
+  }
+
+  /** Whether `name` is disabled after repeated faults (undefined: not deployed). */
+  disabled(name: string): boolean | undefined {
+    return this.#apps.get(name)?.disabled;
+  }
+
+  /** The manifest of the version new sessions of `name` go to (its limits and permissions). */
+  manifest(name: string): AppManifest | undefined {
+    return this.#apps.get(name)?.current.manifest;
+  }
+
   list(): AppStatus[] {
     return [...this.#apps.keys()].flatMap((name) => this.status(name) ?? []);
   }

@@ -2,8 +2,8 @@
  * Deploy-time build of an app folder: validate `manifest.json`, compile and bundle the entry with
  * esbuild into one classic script for the isolate. Apps get no Node built-ins: an import of `fs`,
  * `net`, `child_process`… is a build error at the import's line, not a runtime surprise. The SDK
- * import `@switchboard/sdk` resolves to the `sdk` global the isolate provides (or to a real SDK
- * entry bundled in, once the SDK exists). Spec §B.1 principle 4: no ambient authority.
+ * import `@switchboard/sdk` resolves to the SDK entry given as `sdkEntry` (platform/sdk, bundled
+ * in by the app deployer) or, without one, to a shim over the `sdk` global the isolate provides. Spec §B.1 principle 4: no ambient authority.
  */
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';

@@ -16,3 +16,14 @@ export const coreCapabilities: EndpointCapabilities = {
   acceptedContentTypes: ['application/sdp'],
   uriSchemes: ['sip', 'sips'],
 };
+
+/** What a registrar + proxy serves as a UAS — requests addressed to itself (no user part):
+ *  OPTIONS and REGISTER. Anything else sent to it gets 405 with this Allow list. Requests for
+ *  users are proxied and never meet these checks (a proxy does not apply §8.2 to what it
+ *  forwards). `path`: RFC 3327 Path is stored and used. */
+export const serverCapabilities: EndpointCapabilities = {
+  allowedMethods: ['OPTIONS', 'REGISTER', 'ACK', 'CANCEL'],
+  supportedExtensions: ['path'],
+  acceptedContentTypes: ['application/sdp'],
+  uriSchemes: ['sip', 'sips'],
+};

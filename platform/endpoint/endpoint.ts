@@ -1,7 +1,9 @@
 /**
  * The transaction user of the server: runs each new request through its stages in order
- * (validate → … → fallback) and handles CANCEL, ACK for 2xx and stray responses.
- * Later issues add auth, registrar, services and proxy stages between validate and fallback.
+ * (route → validate → … → fallback, see platform/server/sip-pipeline.ts) and passes what comes
+ * outside a new server transaction — CANCEL, ACK for 2xx, stray responses — to its
+ * out-of-transaction handler: the proxy core in a proxy (§16.10, §16.11, RFC 6026 §8.1), or the
+ * plain UAS behaviour below when there is none.
  */
 import type { Logger } from '../log/logger.js';
 import { createResponse, generateTag, type HeaderField, type SipRequest, type SipResponse } from '../sip/index.js';
@@ -11,13 +13,28 @@ import type { ServerTransaction, TransactionUser } from '../transaction/transact
 import type { Flow } from '../transport/types.js';
 import type { IncomingRequest, RequestStage } from './request-stage.js';
 
+/** Who handles the messages that reach the TU outside a new server transaction. The proxy core
+ *  implements it (structurally); the endpoint does not depend on it. */
+export interface OutOfTransactionHandler {
+  handleCancel(cancel: SipRequest, cancelTransaction: NonInviteServerTransaction, invite: InviteServerTransaction | undefined): void;
+  handleAck(ack: SipRequest, flow: Flow): void;
+  handleStrayResponse(response: SipResponse, flow: Flow): void;
+}
+
+export interface EndpointOptions {
+  /** CANCEL, ACK-2xx and stray responses go here; without it the endpoint acts as a UAS. */
+  outOfTransaction?: OutOfTransactionHandler;
+}
+
 export class Endpoint implements TransactionUser {
   readonly #stages: readonly RequestStage[];
   readonly #logger: Logger;
+  readonly #handler: OutOfTransactionHandler | undefined;
 
-  constructor(stages: readonly RequestStage[], logger: Logger) {
+  constructor(stages: readonly RequestStage[], logger: Logger, options: EndpointOptions = {}) {
     this.#stages = stages;
     this.#logger = logger.child({ component: 'endpoint' });
+    this.#handler = options.outOfTransaction;
   }
 
   onRequest(request: SipRequest, transaction: ServerTransaction): void {
@@ -40,6 +57,10 @@ export class Endpoint implements TransactionUser {
   }
 
   onCancel(cancel: SipRequest, cancelTransaction: NonInviteServerTransaction, invite: InviteServerTransaction | undefined): void {
+    if (this.#handler) {
+      this.#handler.handleCancel(cancel, cancelTransaction, invite);
+      return;
+    }
     // §9.2: 481 when no transaction matches; else 200 to the CANCEL and 487 to the INVITE if it
     // has no final response yet.
     if (!invite) {
@@ -53,11 +74,19 @@ export class Endpoint implements TransactionUser {
   }
 
   onAck2xx(ack: SipRequest, flow: Flow): void {
+    if (this.#handler) {
+      this.#handler.handleAck(ack, flow);
+      return;
+    }
     // No dialogs exist at this layer yet: an ACK for a 2xx we never sent is dropped (§17.2.3).
     this.#logger.debug({ callId: ack.callId, flow: flow.id }, 'ACK outside any dialog dropped');
   }
 
   onStrayResponse(response: SipResponse, flow: Flow): void {
+    if (this.#handler) {
+      this.#handler.handleStrayResponse(response, flow);
+      return;
+    }
     this.#logger.debug({ status: response.status, callId: response.callId, flow: flow.id }, 'stray response dropped');
   }
 }

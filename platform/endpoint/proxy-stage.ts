@@ -1,7 +1,8 @@
 /**
  * The proxy stage: the target set of an initial request (RFC 3261 §16.5) and its forwarding.
  *
- * - A Route left after preprocessing (a pre-loaded route): the Request-URI is the only target.
+ * - A Route left after preprocessing (a pre-loaded route): the Request-URI is the only target,
+ *   under the relaying rule below (else anyone could relay through us by preloading a Route).
  * - The Request-URI in one of our domains (or our own address, which stands for the first
  *   domain): the location service decides — 404 for an unknown user, 480 for a user with no
  *   binding, else the registered contacts (q, Path, NAT address). In redirect mode (per domain
@@ -89,11 +90,11 @@ export class ProxyStage implements RequestStage {
 
   /** §16.5: the target set of an initial request. */
   async targetSet(request: SipRequest): Promise<TargetSet> {
-    if (request.hasHeader('Route')) return { kind: 'targets', targets: [{ uri: request.uri }], local: false };
-    const local = this.localUserUri(request.uri);
+    const preloaded = request.hasHeader('Route');
+    const local = preloaded ? undefined : this.localUserUri(request.uri);
     if (local) return this.lookup(local);
     if (!this.#options.allowRelay && !authenticatedIdentity(request)) {
-      this.#logger.info({ callId: request.callId }, 'relaying to a foreign domain refused');
+      this.#logger.info({ callId: request.callId, preloaded }, 'unauthenticated relaying (foreign domain or preloaded Route) refused');
       return { kind: 'reject', status: 403, reason: 'Relaying Forbidden' };
     }
     return { kind: 'targets', targets: [{ uri: request.uri }], local: false };

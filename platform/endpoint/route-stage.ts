@@ -7,8 +7,12 @@
  *  3. Everything else is a request to proxy: §16.3 checks (syntax, URI scheme 416, Max-Forwards
  *     483, Proxy-Require 420, loop 482).
  *  4. In-dialog requests (To tag) are routed by their Route / Request-URI (loose routing) without
- *     Record-Route, location lookup or authentication. Initial requests continue to the auth,
- *     registrar, services and proxy stages.
+ *     Record-Route, location lookup or authentication — but only when they came through our own
+ *     Record-Route (a Route value of ours was removed in step 1, or the strict-route fix
+ *     applied). An in-dialog request that never named us would make this an open relay for
+ *     anyone who adds a To tag: 403, unless `allowRelay` (Kamailio's default config answers such
+ *     requests 404 for the same reason). Initial requests continue to the auth, registrar,
+ *     services and proxy stages.
  */
 import type { Logger } from '../log/logger.js';
 import type { ProxyCore } from '../proxy/proxy-core.js';
@@ -21,6 +25,8 @@ export interface RouteStageOptions {
   /** Domains served here (a request to `sip:example.com` is for this server). */
   domains: readonly string[];
   logger: Logger;
+  /** Forward in-dialog requests that did not come through our Record-Route (default false). */
+  allowRelay?: boolean;
 }
 
 /**
@@ -50,8 +56,10 @@ export class RouteStage implements RequestStage {
   readonly #proxy: ProxyCore;
   readonly #domains: readonly string[];
   readonly #logger: Logger;
+  readonly #allowRelay: boolean;
 
   constructor(options: RouteStageOptions) {
+    this.#allowRelay = options.allowRelay ?? false;
     this.#proxy = options.proxy;
     this.#domains = options.domains;
     this.#logger = options.logger.child({ stage: 'route' });
@@ -59,8 +67,10 @@ export class RouteStage implements RequestStage {
 
   handle(incoming: IncomingRequest): StageOutcome {
     const { request } = incoming;
+    let ownRoute: boolean;
     try {
-      this.#proxy.preprocessRoutes(request);
+      const preprocessed = this.#proxy.preprocessRoutes(request);
+      ownRoute = preprocessed.removedRoutes > 0 || preprocessed.strictRouteFixed;
     } catch {
       incoming.reply(400, 'Bad Route');
       return 'handled';
@@ -81,6 +91,11 @@ export class RouteStage implements RequestStage {
     }
 
     if (isInDialog(request)) {
+      if (!ownRoute && !this.#allowRelay) {
+        this.#logger.info({ callId: request.callId, method: request.method }, 'in-dialog request that did not come through our Record-Route refused');
+        incoming.reply(403, 'Relaying Forbidden');
+        return 'handled';
+      }
       // §16.5/§16.12: the route set decides; the Request-URI is the remote target.
       this.#proxy.forward(incoming.transaction, request, [{ uri: request.uri }], { recordRoute: false, forking: 'parallel' });
       return 'handled';

@@ -2,7 +2,9 @@
  * Who may call an API route. Routes of every engine (users, CPL, apps) ask this one object, so
  * the rules live in one place: the admin token (config `http.adminToken`, `Authorization:
  * Bearer …`) may act for anyone; a user may act only for their own AOR, proving it with their
- * SIP credentials (HTTP Digest or Basic over loopback/TLS) or a composer session cookie.
+ * SIP credentials (HTTP Basic, checked against the stored HA1) or a composer session cookie
+ * (writes also need its X-CSRF-Token). The server's implementation: http-access-service.ts;
+ * the contract: .notes/session-api.md.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 

@@ -10,7 +10,7 @@
  * (the one just below ours) and compare: equal means nothing changed — a loop (482); different
  * means a spiral (e.g. the Request-URI was retargeted), which is allowed.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { hash as digest, randomBytes } from 'node:crypto';
 import { formatUri, MAGIC_COOKIE, type SipRequest, type Uri, type Via } from '../sip/index.js';
 
 const MARK = `${MAGIC_COOKIE}sb`;
@@ -20,7 +20,7 @@ export function loopHash(request: SipRequest, receivedUri: Uri, receivedTopVia: 
   text += `\u0000${formatUri(receivedUri)}\u0000${receivedTopVia ? viaIdentity(receivedTopVia) : ''}\u0000${request.cseq.seq}`;
   for (const value of request.getHeaders('Proxy-Require')) text += `\u0000${value.trim().toLowerCase()}`;
   for (const value of request.getHeaders('Proxy-Authorization')) text += `\u0000${value}`;
-  return createHash('sha1').update(text).digest('hex').slice(0, 20);
+  return digest('sha1', text, 'hex').slice(0, 20);
 }
 
 /** Unique per process (random) and per branch (a counter): cheaper than random bytes per
@@ -38,7 +38,7 @@ export function createBranch(hash: string): string {
 /** A branch that is the same for every retransmission of a statelessly forwarded request
  *  (§16.11: "the branch ID ... MUST be the same for retransmissions"). */
 export function statelessBranch(hash: string, incomingBranch: string): string {
-  const unique = createHash('sha1').update(incomingBranch).digest('hex').slice(0, 12);
+  const unique = digest('sha1', incomingBranch, 'hex').slice(0, 12);
   return `${MARK}${hash}.${unique}`;
 }
 

@@ -1,111 +1,122 @@
 /**
- * Composition root: the only place that knows every layer. Binds them in an inversify container
- * and starts/stops them in dependency order (transport last up, first down).
+ * Composition root: the only place that knows every layer. It opens the store under the data
+ * folder, loads the persisted secrets, builds the SIP pipeline (sip-pipeline.ts) with the
+ * service engines and the HTTP API with its route modules (server-modules.ts), and starts and
+ * stops them in dependency order: store first up and last down, SIP listeners last up and
+ * first down.
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Container } from 'inversify';
+import { FailureRateLimiter } from '../auth/failure-rate-limiter.js';
 import type { SwitchboardConfig } from '../config/config.js';
-import { Endpoint } from '../endpoint/endpoint.js';
-import { coreCapabilities } from '../endpoint/capabilities.js';
-import { FallbackStage } from '../endpoint/fallback-stage.js';
-import { OptionsStage } from '../endpoint/options-stage.js';
-import { ValidateStage } from '../endpoint/validate-stage.js';
+import { StoreHttpAccess } from '../http/http-access-service.js';
 import { HttpServer } from '../http/http-server.js';
+import { SessionStore } from '../http/session-store.js';
 import type { Logger } from '../log/logger.js';
-import { TransactionLayer } from '../transaction/transaction-layer.js';
-import { TransportLayer } from '../transport/transport-layer.js';
-import type { TransportConfig } from '../transport/transport-config.js';
-import type { InboundMessage } from '../transport/types.js';
+import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.js';
+import { loadAdminToken, loadNonceSecret } from './data-secrets.js';
+import { sipPipelineOptions } from './pipeline-config.js';
+import { httpRoutes, serviceEngines, type ServerContext } from './server-modules.js';
+import { buildSipPipeline, type SipPipeline } from './sip-pipeline.js';
 
-const TOKENS = {
-  config: Symbol.for('switchboard.config'),
-  logger: Symbol.for('switchboard.logger'),
-  transport: Symbol.for('switchboard.transport'),
-  transactions: Symbol.for('switchboard.transactions'),
-  endpoint: Symbol.for('switchboard.endpoint'),
-  http: Symbol.for('switchboard.http'),
-} as const;
+interface Running {
+  store: SqliteStore;
+  pipeline: SipPipeline;
+  http: HttpServer;
+  stopTasks: Array<() => void | Promise<void>>;
+}
 
 export class SwitchboardServer {
-  readonly #container = new Container();
+  readonly config: SwitchboardConfig;
   readonly #logger: Logger;
-  #started = false;
+  #running: Running | undefined;
 
   constructor(config: SwitchboardConfig, logger: Logger) {
+    this.config = config;
     this.#logger = logger;
-    const c = this.#container;
-    c.bind<SwitchboardConfig>(TOKENS.config).toConstantValue(config);
-    c.bind<Logger>(TOKENS.logger).toConstantValue(logger);
-    c.bind<TransportLayer>(TOKENS.transport)
-      .toDynamicValue(() => new TransportLayer(transportConfig(config, logger)))
-      .inSingletonScope();
-    c.bind<TransactionLayer>(TOKENS.transactions)
-      .toDynamicValue((ctx) => {
-        const transport = ctx.get<TransportLayer>(TOKENS.transport);
-        const { t1, t2, t4 } = config.sip.timers;
-        return new TransactionLayer({ sender: transport, timers: { T1: t1, T2: t2, T4: t4 }, logger: logger.child({ component: 'transaction' }) });
-      })
-      .inSingletonScope();
-    c.bind<Endpoint>(TOKENS.endpoint)
-      .toDynamicValue(() => {
-        const capabilities = coreCapabilities;
-        return new Endpoint([new ValidateStage(capabilities), new OptionsStage(capabilities), new FallbackStage()], logger);
-      })
-      .inSingletonScope();
-    c.bind<HttpServer>(TOKENS.http)
-      .toDynamicValue(() => new HttpServer({ host: config.http.host, port: config.http.port, logger, statusSource: { status: () => this.status() } }))
-      .inSingletonScope();
-  }
-
-  get config(): SwitchboardConfig {
-    return this.#container.get<SwitchboardConfig>(TOKENS.config);
   }
 
   async start(): Promise<void> {
+    if (this.#running) return;
     const config = this.config;
+    const logger = this.#logger;
     const dataDir = resolve(config.dataDir);
-    mkdirSync(dataDir, { recursive: true });
-    const transport = this.#container.get<TransportLayer>(TOKENS.transport);
-    const transactions = this.#container.get<TransactionLayer>(TOKENS.transactions);
-    transactions.setUser(this.#container.get<Endpoint>(TOKENS.endpoint));
-    transport.onMessage((inbound: InboundMessage) => transactions.handleInbound(inbound));
-    const httpPort = await this.#container.get<HttpServer>(TOKENS.http).start();
-    await transport.start();
-    this.#started = true;
-    this.#logger.info({ sip: transport.listeners, http: { host: config.http.host, port: httpPort }, dataDir }, 'switchboard started');
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const store = openSqliteStore({ dataDir, logger: logger.child({ component: 'store' }) });
+    const stopTasks: Running['stopTasks'] = [];
+    try {
+      const admin = config.http.adminToken !== undefined ? undefined : loadAdminToken(dataDir);
+      if (admin) logger.info({ path: admin.path }, admin.created ? 'generated an admin token for the HTTP API' : 'admin token for the HTTP API read');
+      const access = new StoreHttpAccess({
+        adminToken: config.http.adminToken ?? (admin?.token as string),
+        users: store.users,
+        sessions: new SessionStore(),
+        limiter: new FailureRateLimiter({ ...config.auth.rateLimit }),
+        domains: config.domains,
+      });
+      const context: ServerContext = {
+        config,
+        logger,
+        dataDir,
+        store,
+        access,
+        onStop: (task) => void stopTasks.push(task),
+      };
+      const pipeline = buildSipPipeline(
+        sipPipelineOptions(config, {
+          store,
+          logger,
+          nonceSecret: loadNonceSecret(dataDir),
+          engines: (host) => serviceEngines(context, host),
+        }),
+      );
+      const http = new HttpServer({
+        host: config.http.host,
+        port: config.http.port,
+        logger,
+        statusSource: { status: () => this.status() },
+        routes: httpRoutes(context),
+      });
+      const running: Running = { store, pipeline, http, stopTasks };
+      this.#running = running;
+      const httpPort = await http.start();
+      await pipeline.start();
+      logger.info(
+        { sip: pipeline.transport.listeners, http: { host: config.http.host, port: httpPort }, dataDir, domains: config.domains },
+        'switchboard started',
+      );
+    } catch (error) {
+      await this.stop().catch(() => undefined);
+      await store.close();
+      throw error;
+    }
   }
 
   async stop(): Promise<void> {
-    if (!this.#started) return;
-    this.#started = false;
-    await this.#container.get<TransportLayer>(TOKENS.transport).stop();
-    this.#container.get<TransactionLayer>(TOKENS.transactions).close();
-    await this.#container.get<HttpServer>(TOKENS.http).stop();
+    const running = this.#running;
+    if (!running) return;
+    this.#running = undefined;
+    await running.pipeline.stop();
+    await running.http.stop();
+    for (const task of running.stopTasks.reverse()) {
+      try {
+        await task();
+      } catch (error) {
+        this.#logger.error({ err: error }, 'a module failed to stop');
+      }
+    }
+    await running.store.close();
     this.#logger.info('switchboard stopped');
   }
 
   status(): Record<string, unknown> {
+    const running = this.#running;
+    if (!running) return { running: false };
     return {
-      sip: this.#container.get<TransportLayer>(TOKENS.transport).listeners,
-      transactions: this.#container.get<TransactionLayer>(TOKENS.transactions).size,
+      sip: running.pipeline.transport.listeners,
+      transactions: running.pipeline.transactions.size,
+      proxyContexts: running.pipeline.proxy.pendingContexts,
+      domains: this.config.domains,
     };
   }
-}
-
-function transportConfig(config: SwitchboardConfig, logger: Logger): TransportConfig {
-  const { sip } = config;
-  const advertised = sip.advertisedHost ? { advertisedHost: sip.advertisedHost } : {};
-  const listen: TransportConfig['listen'] = sip.transports.map((protocol) => ({ protocol, host: sip.host, port: sip.port, ...advertised }));
-  if (sip.tls) {
-    // Paths from the config file; the transport reads the PEM files and names them if unreadable.
-    listen.push({ protocol: 'tls', host: sip.host, port: sip.tls.port, ...advertised, tls: { cert: sip.tls.cert, key: sip.tls.key } });
-  }
-  return {
-    listen,
-    maxMessageSize: sip.maxMessageSize,
-    maxConnections: sip.maxConnections,
-    idleTimeoutMs: sip.idleTimeoutMs,
-    logger: logger.child({ component: 'transport' }),
-  };
 }

@@ -3,13 +3,17 @@ export type {
   BranchOutcome,
   ContinueDecision,
   Decision,
+  MessageEdits,
   ProxyDecision,
   ProxyDecisionOptions,
   RedirectDecision,
   RejectDecision,
   RespondDecision,
+  ResponseVerdict,
+  ServiceResponse,
   ServiceTarget,
 } from './decision.js';
+export { applyMessageEdits } from './message-edits.js';
 export { classifyOutcome } from './decision.js';
 export type {
   LookupResult,

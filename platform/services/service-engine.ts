@@ -32,6 +32,9 @@ export interface ServiceCall {
   readonly authenticatedAs?: string;
   /** Where the request came from. */
   readonly source: { protocol: string; address: string; port: number };
+  /** Where it arrived (our listening address and port; SIP-CGI SERVER_PORT, RFC 3050
+   *  §5.5.1.19). Optional: engines fall back to their configured port. */
+  readonly local?: { address: string; port: number };
   readonly host: ServiceHost;
 }
 

@@ -371,13 +371,9 @@ export abstract class SipMessage {
     const copy = this.blankCopy() as this;
     copy.version = this.version;
     copy.body = this.body;
-    const fields = this.#fields;
-    const copied = new Array<Field>(fields.length);
-    for (let i = 0; i < fields.length; i++) {
-      const f = fields[i]!;
-      copied[i] = new Field(f.name, f.value, f.key, f.rawStart, f.rawEnd);
-    }
-    (copy as SipMessage).#fields = copied;
+    // Fields are immutable (every edit stores a new Field), so the copy shares them: a proxy
+    // clones each request it forwards, and a call keeps those copies for the transaction's life.
+    (copy as SipMessage).#fields = this.#fields.slice();
     (copy as SipMessage).#wire = this.#wire;
     (copy as SipMessage).#edited = this.#edited;
     return copy;

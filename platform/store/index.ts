@@ -23,3 +23,8 @@ export { runMigrations } from './migrate.js';
 export { SqliteStore, openSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 export { SqliteUserRepository } from './sqlite-user-repository.js';
 export { SqliteBindingRepository } from './sqlite-binding-repository.js';
+export type { CplScriptHead, CplScriptRecord, CplScriptRepository } from './cpl-script-repository.js';
+export type { CplLogEntry, CplLogRepository, NewCplLogEntry } from './cpl-log-repository.js';
+export { SqliteCplScriptRepository } from './sqlite-cpl-script-repository.js';
+export { SqliteCplLogRepository } from './sqlite-cpl-log-repository.js';
+export { cplRepositories, openCplStore, type CplStore } from './cpl-store.js';

@@ -56,4 +56,33 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX bindings_by_expiry ON bindings (expires_at);
     `,
   },
+  {
+    version: 2,
+    name: 'cpl scripts and logs',
+    // RFC 3880 scripts per user (the XML as uploaded; compiled forms live in memory, keyed by
+    // the hash) and the entries their `log` nodes write (§7.2). No foreign key to users: a
+    // script may be stored for an AOR whose user is managed elsewhere.
+    up: `
+      CREATE TABLE cpl_scripts (
+        aor         TEXT    NOT NULL PRIMARY KEY,
+        xml         TEXT    NOT NULL,
+        hash        TEXT    NOT NULL,
+        version     INTEGER NOT NULL,
+        size        INTEGER NOT NULL,
+        uploaded_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE cpl_log (
+        id          INTEGER NOT NULL PRIMARY KEY,
+        aor         TEXT    NOT NULL,
+        time        INTEGER NOT NULL,
+        name        TEXT,
+        comment     TEXT,
+        origin      TEXT    NOT NULL,
+        destination TEXT    NOT NULL,
+        call_id     TEXT
+      ) STRICT;
+      CREATE INDEX cpl_log_by_aor ON cpl_log (aor, id);
+    `,
+  },
 ];

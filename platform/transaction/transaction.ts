@@ -33,7 +33,8 @@ export abstract class Transaction<State extends string> {
   #disposed = false;
   readonly #timers: TransactionTimer[] = [];
   readonly #terminationListeners: Array<(transaction: this) => void> = [];
-  protected readonly logger: Logger;
+  readonly #baseLogger: Logger;
+  #logger: Logger | undefined;
 
   protected constructor(
     /** The matching key (§17.1.3, §17.2.3) or, for RFC 2543 requests, a generated id. */
@@ -44,7 +45,13 @@ export abstract class Transaction<State extends string> {
     logger: Logger,
   ) {
     this.#state = initial;
-    this.logger = logger.child({ transaction: id });
+    this.#baseLogger = logger;
+  }
+
+  /** Made on first use: a pino child per transaction costs more than most transactions log
+   *  (nothing, at the usual levels), and a proxy creates four per call. */
+  protected get logger(): Logger {
+    return (this.#logger ??= this.#baseLogger.child({ transaction: this.id }));
   }
 
   get state(): State {
@@ -82,7 +89,7 @@ export abstract class Transaction<State extends string> {
       throw new TransactionStateError(`illegal transition ${from} -> ${to} in ${this.constructor.name}`, this.id, from);
     }
     this.#state = to;
-    this.logger.debug({ from, to }, 'transaction state');
+    if (this.#baseLogger.isLevelEnabled('debug')) this.logger.debug({ from, to }, 'transaction state');
     if (to === this.terminal) this.#enterTerminal();
   }
 

@@ -2,9 +2,41 @@
  * IP address helpers for the transport layer: comparing, formatting and classifying the
  * addresses that appear in sockets, Via sent-by and `received` (RFC 3261 §18.2.1, RFC 5118).
  */
-import { isIP } from 'node:net';
+import { isIP as netIsIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { SocketAddress } from './types.js';
+
+/** Dotted-quad IPv4 exactly as node:net accepts it (0–255, no leading zeros), without its
+ *  regular expression: every datagram in and out asks this several times. */
+export function isIPv4(address: string): boolean {
+  const length = address.length;
+  if (length < 7 || length > 15) return false;
+  let parts = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= length; i++) {
+    const code = i < length ? address.charCodeAt(i) : 0x2e;
+    if (code === 0x2e) {
+      if (digits === 0 || value > 255 || ++parts > 4) return false;
+      value = 0;
+      digits = 0;
+    } else if (code >= 0x30 && code <= 0x39) {
+      if (digits === 1 && value === 0) return false; // leading zero
+      value = value * 10 + (code - 0x30);
+      if (++digits > 3) return false;
+    } else {
+      return false;
+    }
+  }
+  return parts === 4;
+}
+
+/** node:net's isIP with the common IPv4 case answered first. */
+export function isIP(address: string): 0 | 4 | 6 {
+  if (isIPv4(address)) return 4;
+  const family = netIsIP(address);
+  return family === 6 ? 6 : family === 4 ? 4 : 0;
+}
 
 const MAPPED_DOTTED = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
 const MAPPED_HEX = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i;

@@ -65,6 +65,8 @@ interface Bound {
 
 /** How many distinct sent-by values are remembered for the §18.1.2 response check. */
 const SENT_BY_MEMORY = 256;
+/** Peers whose listener choice is remembered (cleared when full). */
+const PICK_MEMORY = 4096;
 
 export class TransportLayer implements MessageSender {
   readonly #config: ResolvedTransportConfig;
@@ -74,6 +76,9 @@ export class TransportLayer implements MessageSender {
   #handler: InboundHandler | undefined;
   /** Sent-by values this layer put in requests; a response with another one is discarded (§18.1.2). */
   readonly #sentBy = new Set<string>();
+  /** #pick answers by protocol and peer address: the listeners are fixed between start and
+   *  stop, and the same few peers are asked about for every message. */
+  readonly #picked = new Map<string, Bound | undefined>();
 
   constructor(config: TransportConfig) {
     this.#config = resolveTransportConfig(config);
@@ -115,11 +120,13 @@ export class TransportLayer implements MessageSender {
       throw new Error(`cannot listen on ${entry?.protocol} ${entry?.host}:${entry?.port}: ${reason.message}`, { cause: reason });
     }
     this.#bound = bound;
+    this.#picked.clear();
   }
 
   async stop(): Promise<void> {
     const bound = this.#bound;
     this.#bound = [];
+    this.#picked.clear();
     this.#pool.closeAll('transport stopping');
     await Promise.all(bound.map(({ transport }) => transport.stop()));
   }
@@ -318,6 +325,16 @@ export class TransportLayer implements MessageSender {
    * bound to loopback for a loopback peer and elsewhere for others; else the first of the protocol.
    */
   #pick(protocol: TransportProtocol, towards?: string): Bound | undefined {
+    const key = towards === undefined ? protocol : `${protocol} ${towards}`;
+    const known = this.#picked.get(key);
+    if (known !== undefined || this.#picked.has(key)) return known;
+    const picked = this.#choose(protocol, towards);
+    if (this.#picked.size >= PICK_MEMORY) this.#picked.clear();
+    this.#picked.set(key, picked);
+    return picked;
+  }
+
+  #choose(protocol: TransportProtocol, towards?: string): Bound | undefined {
     const candidates = this.#bound.filter((bound) => bound.config.protocol === protocol);
     const family = towards === undefined ? 0 : addressFamily(towards);
     if (family === 0) return candidates[0];

@@ -3,8 +3,9 @@
  * keep-alives are dropped here; everything else goes up as bytes with its flow.
  */
 import { createSocket, type Socket } from 'node:dgram';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import type { Logger } from '../log/logger.js';
-import { addressFamily, formatHostPort, formatSocketAddress, normalizeAddress } from './address.js';
+import { addressFamily, formatHostPort, formatSocketAddress, isIP, normalizeAddress } from './address.js';
 import { TransportError, type Flow, type SocketAddress } from './types.js';
 
 export interface UdpTransportOptions {
@@ -17,6 +18,29 @@ export interface UdpTransportOptions {
 
 export function udpFlow(local: SocketAddress, remote: SocketAddress): Flow {
   return { protocol: 'udp', local, remote, id: `udp:${formatSocketAddress(local)}>${formatSocketAddress(remote)}` };
+}
+
+/**
+ * Receive buffer asked of the kernel (Linux caps it at net.core.rmem_max). The default
+ * (~208 KiB) overflows during bursts at a few thousand messages/s, and every datagram dropped
+ * there comes back as a retransmission (§17.1.1.2) — more load exactly when there is too much.
+ */
+const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string, family: number) => void;
+
+/** dgram resolves every destination through dns.lookup, even an IP literal (a regular
+ *  expression and a process.nextTick per datagram). The transport layer only ever sends to
+ *  addresses it has resolved already, so answer those at once. */
+function literalLookup(hostname: string, options: LookupOneOptions, callback: LookupCallback): void {
+  const family = isIP(hostname);
+  if (family !== 0) {
+    callback(null, hostname, family);
+    return;
+  }
+  // Node 20 passes the socket's family as a bare number, whatever the typings say.
+  const given: unknown = options;
+  dnsLookup(hostname, typeof given === 'number' ? { family: given } : options, callback);
 }
 
 /** Datagrams holding only CR/LF are keep-alives (RFC 5626 §3.5.1 style), not messages. */
@@ -52,13 +76,21 @@ export class UdpTransport {
 
   start(): Promise<void> {
     const { host, port, logger } = this.#options;
-    const socket = createSocket({ type: this.family === 6 ? 'udp6' : 'udp4' });
+    const socket = createSocket({
+      type: this.family === 6 ? 'udp6' : 'udp4',
+      lookup: literalLookup,
+    });
     this.#socket = socket;
     socket.on('message', (data: Buffer, info) => this.#receive(data, { address: normalizeAddress(info.address), port: info.port }));
     return new Promise((resolve, reject) => {
       socket.once('error', reject);
       socket.bind({ address: host, port }, () => {
         socket.off('error', reject);
+        try {
+          socket.setRecvBufferSize(RECEIVE_BUFFER_BYTES);
+        } catch (error) {
+          logger.debug({ err: error, protocol: 'udp' }, 'udp receive buffer size not changed');
+        }
         // After binding, socket errors (e.g. ICMP-reported) must never crash the process.
         socket.on('error', (error: Error) => logger.warn({ err: error, protocol: 'udp' }, `udp socket error: ${error.message}`));
         const address = socket.address();

@@ -1,6 +1,8 @@
 /**
- * `switchboard start` with nothing else to do answers OPTIONS with 200 and its Allow list
- * (issue: SIP core, CLI). Real server process, real SIPp, UDP and TCP on loopback.
+ * `switchboard start` with its default configuration answers OPTIONS sent to itself with 200 and
+ * its Allow list (issue: SIP core, CLI), and proxies requests for users: an INVITE for a user
+ * that does not exist gets 404 from the location service. Real server process, real SIPp, UDP
+ * and TCP on loopback.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/ports.js';
@@ -28,21 +30,23 @@ describe('switchboard start answers OPTIONS', () => {
       const response = tracedMessages(run.messages).find((m) => m.direction === 'received')?.text;
       expect(response).toMatch(/^SIP\/2\.0 200 OK/);
       expect(response).toBeDefined();
-      expect(response).toMatch(/^Allow:.*\bOPTIONS\b/m);
+      expect(response).toMatch(/^Allow: OPTIONS, REGISTER, ACK, CANCEL$/m);
       expect(response).toMatch(/^CSeq: 1 OPTIONS/m);
     });
   }
 
-  it('answers an INVITE it cannot serve with 405 and the Allow list, over UDP', async () => {
+  it('answers an INVITE for a user it does not know with 404, over UDP', async () => {
+    // SIPp's built-in UAC calls sip:service@<server address>: our address stands for our first
+    // domain, `service@localhost` is no user here (§16.5 location service → 404).
     const run = await runSipp({
       builtin: 'uac',
       remote: `127.0.0.1:${server.sipPort}`,
       localPort: await freePort(),
     });
-    // SIPp's built-in UAC expects 200; a 405 is an unexpected message, so the call fails…
+    // SIPp's built-in UAC expects 200; a 404 is an unexpected message, so the call fails…
     expect(run.exitCode).toBe(1);
-    // …and what the server sent is a proper 405 with Allow, which SIPp ACKs.
-    expect(run.messages).toMatch(/SIP\/2\.0 405 Method Not Allowed/);
-    expect(run.messages).toMatch(/^Allow:.*\bOPTIONS\b/m);
+    // …and what the server sent is a proper 404, which SIPp ACKs (the ACK ends the transaction).
+    expect(run.messages).toMatch(/SIP\/2\.0 404 Not Found/);
+    expect(run.messages).toMatch(/^ACK sip:service@/m);
   });
 });

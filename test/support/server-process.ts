@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './ports.js';
 
-const launcher = fileURLToPath(new URL('../../bin/switchboard.js', import.meta.url));
+export const launcher = fileURLToPath(new URL('../../bin/switchboard.js', import.meta.url));
 
 export interface RunningServer {
   sipPort: number;
@@ -20,10 +20,20 @@ export interface RunningServer {
   stop(): Promise<number | null>;
 }
 
-export async function startServer(extraArgs: string[] = []): Promise<RunningServer> {
-  const sipPort = await freePort();
-  const httpPort = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-data-'));
+export interface StartServerOptions {
+  /** More `switchboard start` arguments, e.g. `['--config', file]`. */
+  args?: string[];
+  /** Reuse a data folder (a restart); default a fresh temp folder. */
+  dataDir?: string;
+  sipPort?: number;
+  httpPort?: number;
+}
+
+export async function startServer(options: string[] | StartServerOptions = []): Promise<RunningServer> {
+  const { args: extraArgs = [], ...given } = Array.isArray(options) ? { args: options } : options;
+  const sipPort = given.sipPort ?? (await freePort());
+  const httpPort = given.httpPort ?? (await freePort());
+  const dataDir = given.dataDir ?? mkdtempSync(join(tmpdir(), 'switchboard-data-'));
   const child = spawn(
     process.execPath,
     [launcher, 'start', '--host', '127.0.0.1', '--sip-port', String(sipPort), '--http-port', String(httpPort), '--data-dir', dataDir, ...extraArgs],
@@ -75,5 +85,25 @@ function stopChild(child: ChildProcess): Promise<number | null> {
       resolve(code);
     });
     child.kill('SIGTERM');
+  });
+}
+
+export interface CliRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the real `switchboard` CLI (e.g. `user add …`) as a child process; `input` goes to stdin. */
+export function runCli(args: string[], input = ''): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [launcher, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (status) => resolve({ status, stdout, stderr }));
+    child.stdin.end(input);
   });
 }

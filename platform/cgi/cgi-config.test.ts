@@ -1,0 +1,43 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../log/logger.js';
+import { cgiConfigSchema, createCgiEngine, scriptRoutes } from './cgi-config.js';
+import { ScriptResolver } from './script-resolver.js';
+import { request, ScriptDir } from './test-support.js';
+
+describe('cgi configuration', () => {
+  const bin = new ScriptDir();
+  afterAll(() => bin.remove());
+
+  it('has working defaults and refuses unknown keys', () => {
+    const parsed = cgiConfigSchema.parse({});
+    expect(parsed).toMatchObject({ cgiBin: './cgi-bin', timeoutMs: 5000, maxOutputBytes: 262144, maxConcurrent: 16, maxQueue: 64, allowNewRequests: false });
+    expect(() => cgiConfigSchema.parse({ cgibin: 'x' })).toThrow();
+    expect(() => cgiConfigSchema.parse({ timeoutMs: 0 })).toThrow();
+  });
+
+  it('maps users, then routes, then domains to script files in the cgi-bin folder', async () => {
+    bin.write('alice-only.sh', '#!/bin/sh\n');
+    bin.write('conference.sh', '#!/bin/sh\n');
+    bin.write('whole-domain.sh', '#!/bin/sh\n');
+    const routes = scriptRoutes(
+      cgiConfigSchema.parse({
+        users: { 'alice@example.com': 'alice-only' },
+        routes: [{ match: '^sip:conf-', script: 'conference' }],
+        domains: { 'Example.com': 'whole-domain.sh' },
+      }),
+    );
+    const resolver = new ScriptResolver({ cgiBin: bin.root, routes, cacheMs: 0 });
+    const scriptFor = async (uri: string): Promise<string | undefined> => (await resolver.resolve(request('', '', 'INVITE', uri)))?.path;
+    expect(await scriptFor('sip:alice@EXAMPLE.com;transport=udp')).toBe(bin.path('alice-only.sh'));
+    expect(await scriptFor('sip:alice2@example.com')).toBe(bin.path('whole-domain.sh'));
+    expect(await scriptFor('sip:conf-7@other.org')).toBe(bin.path('conference.sh'));
+    expect(await scriptFor('sip:bob@example.com:5070')).toBe(bin.path('whole-domain.sh'));
+    expect(await scriptFor('sip:bob@example.community')).toBeUndefined();
+  });
+
+  it('builds a ServiceEngine named cgi with the limits applied', () => {
+    const engine = createCgiEngine({ cgiBin: bin.root, maxConcurrent: 3 }, silentLogger, { serverName: 'sb.test' });
+    expect(engine.name).toBe('cgi');
+    expect(engine.engine.invoker.running).toBe(0);
+  });
+});

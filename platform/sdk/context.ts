@@ -1,0 +1,88 @@
+/**
+ * `ctx`: the one capability object an app gets (spec §B.1 principle 4). Every call looks up the
+ * scope of the application session's *current* event, so a handler that resumes after `await
+ * req.proxy()` in a later event acts in that event.
+ */
+import { assertPlainData } from './cloneable.js';
+import type { EventScope } from './event-scope.js';
+import { guestSdk } from './guest-sdk.js';
+import { PERMISSIONS, type PlainData } from './protocol.js';
+import type { AppContext, AppLogger, AppSession, JsonValue, KvStore, TimerRef, Timers } from './types.js';
+
+/** Finds the scope of a session's current event (throws outside one). */
+export type ScopeLookup = (sessionId: string) => EventScope;
+
+const MAX_TIMER_MS = 24 * 60 * 60 * 1000;
+let timerCounter = 0;
+
+export function createContext(app: string, sessionId: string, scopeOf: ScopeLookup): AppContext {
+  const session: AppSession = {
+    id: sessionId,
+    get createdAt() {
+      return new Date(scopeOf(sessionId).createdAt);
+    },
+    get expiresAt() {
+      return new Date(scopeOf(sessionId).expiresAt);
+    },
+    get: <T extends PlainData = PlainData>(name: string) => scopeOf(sessionId).attribute(name) as T | undefined,
+    set: (name, value) => scopeOf(sessionId).setAttribute(name, value),
+    delete: (name) => scopeOf(sessionId).deleteAttribute(name),
+    has: (name) => scopeOf(sessionId).hasAttribute(name),
+    keys: () => scopeOf(sessionId).attributeNames(),
+    setExpires: (ms) => scopeOf(sessionId).setExpires(ms),
+    invalidate: () => scopeOf(sessionId).invalidate(),
+  };
+
+  const timers: Timers = {
+    start(name, delayMs, payload, options) {
+      const scope = scopeOf(sessionId);
+      scope.requireGrant(PERMISSIONS.timers);
+      if (typeof name !== 'string' || name === '') throw new TypeError('a timer needs a name');
+      checkDelay(delayMs, 'delayMs');
+      const repeatMs = options?.repeatMs;
+      if (repeatMs !== undefined) checkDelay(repeatMs, 'repeatMs');
+      assertPlainData(payload, `payload of timer "${name}"`);
+      const id = `${name}.${Date.now().toString(36)}.${(timerCounter++).toString(36)}`;
+      scope.startTimer({ id, name, payload, delayMs, ...(repeatMs === undefined ? {} : { repeatMs }) });
+      const ref: TimerRef = { id, name, cancel: () => timers.cancel(id) };
+      return ref;
+    },
+    cancel(id) {
+      scopeOf(sessionId).cancelTimer(id);
+    },
+  };
+
+  const call = async (method: string, args: JsonValue): Promise<JsonValue> => {
+    scopeOf(sessionId).requireGrant(PERMISSIONS.kv);
+    return JSON.parse(await guestSdk().hostCall(PERMISSIONS.kv, method, JSON.stringify(args))) as JsonValue;
+  };
+  const kv: KvStore = {
+    get: async <T extends JsonValue = JsonValue>(key: string) => {
+      const value = await call('get', { key });
+      return value === null ? undefined : (value as T);
+    },
+    set: async (key, value) => {
+      await call('set', { key, value });
+    },
+    delete: async (key) => (await call('delete', { key })) === true,
+    list: async (prefix = '') => {
+      const keys = await call('list', { prefix });
+      return Array.isArray(keys) ? keys.filter((key): key is string => typeof key === 'string') : [];
+    },
+  };
+
+  const line = (message: string, fields?: Record<string, JsonValue>): string =>
+    fields === undefined ? String(message) : `${String(message)} ${JSON.stringify(fields)}`;
+  const log: AppLogger = {
+    debug: (message, fields) => guestSdk().log('debug', line(message, fields)),
+    info: (message, fields) => guestSdk().log('info', line(message, fields)),
+    warn: (message, fields) => guestSdk().log('warn', line(message, fields)),
+    error: (message, fields) => guestSdk().log('error', line(message, fields)),
+  };
+
+  return Object.freeze({ app, session: Object.freeze(session), timers: Object.freeze(timers), kv: Object.freeze(kv), log: Object.freeze(log) });
+}
+
+function checkDelay(ms: number, what: string): void {
+  if (!Number.isFinite(ms) || ms < 1 || ms > MAX_TIMER_MS) throw new RangeError(`${what} must be between 1 ms and 24 h`);
+}

@@ -1,0 +1,186 @@
+/**
+ * `defineApp`: turns an app's handlers into the event handlers the sandbox calls (`request`,
+ * `outcome`, `response`, `timer`, `expired`; platform/container guest prelude). Runs inside the
+ * isolate.
+ *
+ * Concurrency (spec §B.1 principle 1, JSR 359 APPLICATIONSESSION): the container delivers the
+ * events of one application session one at a time. An event ends when its handler settles or
+ * when it parks on `await req.proxy()`; the handler then resumes inside the later `outcome`
+ * event, so at no time do two handlers of one session run, and no event holds the session while
+ * a phone rings.
+ */
+import { createContext } from './context.js';
+import { EventScope } from './event-scope.js';
+import { RequestImpl, ResponseImpl, type RequestHost } from './messages.js';
+import type {
+  ExpiredEventPayload,
+  OutcomeEventPayload,
+  RequestEventPayload,
+  ResponseEventPayload,
+  TimerEventPayload,
+  WireResult,
+} from './protocol.js';
+import type { AppContext, AppDefinition, RequestHandler, ResponseHandler, SipResponse } from './types.js';
+
+/** What `defineApp` returns: the sandbox's event handlers (export it as the module's default). */
+export interface SwitchboardApp {
+  readonly definition: AppDefinition;
+  request(payload: RequestEventPayload): Promise<WireResult>;
+  outcome(payload: OutcomeEventPayload): Promise<WireResult>;
+  response(payload: ResponseEventPayload): Promise<WireResult>;
+  timer(payload: TimerEventPayload): Promise<WireResult>;
+  expired(payload: ExpiredEventPayload): Promise<WireResult>;
+}
+
+interface CallState {
+  readonly request: RequestImpl;
+  /** The handler task that acts on this call now. */
+  task: Promise<unknown>;
+  /** A handler parked on `await req.proxy()`. */
+  pending: { resolve: (response: SipResponse) => void; task: Promise<unknown> } | undefined;
+}
+
+const METHOD_HANDLERS: Readonly<Record<string, keyof AppDefinition>> = {
+  INVITE: 'onInvite',
+  ACK: 'onAck',
+  BYE: 'onBye',
+  CANCEL: 'onCancel',
+  REGISTER: 'onRegister',
+  OPTIONS: 'onOptions',
+  MESSAGE: 'onMessage',
+  SUBSCRIBE: 'onSubscribe',
+  NOTIFY: 'onNotify',
+  REFER: 'onRefer',
+  INFO: 'onInfo',
+  PRACK: 'onPrack',
+  UPDATE: 'onUpdate',
+  PUBLISH: 'onPublish',
+};
+
+/** Defines an app. `export default defineApp({ onInvite(req, ctx) { … } })`. */
+export function defineApp(definition: AppDefinition): SwitchboardApp {
+  const name = definition.name ?? 'app';
+  const scopes = new Map<string, EventScope>();
+  const calls = new Map<string, CallState>();
+  const scopeOf = (sessionId: string): EventScope => {
+    const scope = scopes.get(sessionId);
+    if (scope === undefined) throw new Error('ctx and requests can be used only while an event of their session runs');
+    return scope;
+  };
+  const host: RequestHost = {
+    scope: scopeOf,
+    supervised: definition.onBranchResponse !== undefined || definition.onProvisionalResponse !== undefined,
+    awaitOutcome(callRef, resolve) {
+      const call = calls.get(callRef);
+      if (call !== undefined) call.pending = { resolve, task: call.task };
+    },
+  };
+
+  /** Runs `work` with `scope` as the session's current scope. */
+  async function inScope(scope: EventScope, work: (ctx: AppContext) => Promise<void>): Promise<WireResult> {
+    scopes.set(scope.sessionId, scope);
+    try {
+      await work(createContext(scope.app ?? name, scope.sessionId, scopeOf));
+      return scope.result();
+    } finally {
+      if (scopes.get(scope.sessionId) === scope) scopes.delete(scope.sessionId);
+    }
+  }
+
+  const app: SwitchboardApp = {
+    definition,
+
+    request(payload) {
+      const scope = new EventScope(payload, true);
+      return inScope(scope, async (ctx) => {
+        const request = new RequestImpl(payload.request, payload.callRef, scope.sessionId, host);
+        const handler = requestHandler(definition, request.method);
+        if (handler === undefined) {
+          // Spec §B.2: an unhandled initial request is "not implemented", not a server error.
+          request.reply(501, 'Not Implemented');
+          return;
+        }
+        const call: CallState = { request, task: Promise.resolve(), pending: undefined };
+        calls.set(payload.callRef, call);
+        try {
+          call.task = Promise.resolve().then(() => handler(request, ctx));
+          await scope.until(call.task);
+        } finally {
+          if (scope.action?.kind !== 'proxy') calls.delete(payload.callRef);
+        }
+      });
+    },
+
+    outcome(payload) {
+      const success = payload.outcome.kind === 'success';
+      const scope = new EventScope(payload, !success);
+      return inScope(scope, async (ctx) => {
+        const call = calls.get(payload.callRef);
+        if (call === undefined) return; // state lost (isolate restarted): the proxy's best response goes out
+        try {
+          const response = new ResponseImpl(payload.response, payload.outcome, call.request);
+          const pending = call.pending;
+          call.pending = undefined;
+          const handler = responseHandler(definition, response.status);
+          if (handler !== undefined) {
+            call.task = Promise.resolve().then(() => handler(response, ctx));
+            await scope.until(call.task);
+          }
+          if (pending !== undefined && scope.action === undefined) {
+            call.task = pending.task;
+            pending.resolve(response);
+            await scope.until(pending.task);
+          }
+        } finally {
+          if (success || scope.action?.kind !== 'proxy') calls.delete(payload.callRef);
+        }
+      });
+    },
+
+    response(payload) {
+      const scope = new EventScope(payload, false);
+      return inScope(scope, async (ctx) => {
+        const call = calls.get(payload.callRef);
+        if (call === undefined) return;
+        const response = new ResponseImpl(payload.response, undefined, call.request);
+        const handler = response.status < 200 ? definition.onProvisionalResponse : definition.onBranchResponse;
+        if (handler !== undefined) await handler(response, ctx);
+      });
+    },
+
+    timer(payload) {
+      const scope = new EventScope(payload, false);
+      return inScope(scope, async (ctx) => {
+        const handler = definition.timers?.[payload.timer.name];
+        if (handler === undefined) {
+          ctx.log.warn(`timer "${payload.timer.name}" fired but the app has no handler for it in "timers"`);
+          return;
+        }
+        await handler(
+          Object.freeze({ id: payload.timer.id, name: payload.timer.name, payload: payload.timer.payload, repeating: payload.timer.repeatMs !== undefined }),
+          ctx,
+        );
+      });
+    },
+
+    expired(payload) {
+      const scope = new EventScope(payload, false);
+      return inScope(scope, async (ctx) => {
+        await definition.onSessionExpired?.(ctx);
+      });
+    },
+  };
+  return Object.freeze(app);
+}
+
+function requestHandler(definition: AppDefinition, method: string): RequestHandler | undefined {
+  const key = METHOD_HANDLERS[method.toUpperCase()];
+  const specific = key === undefined ? undefined : (definition[key] as RequestHandler | undefined);
+  return specific ?? definition.onRequest;
+}
+
+function responseHandler(definition: AppDefinition, status: number): ResponseHandler | undefined {
+  const byClass =
+    status < 300 ? definition.onSuccessResponse : status < 400 ? definition.onRedirectResponse : definition.onErrorResponse;
+  return byClass ?? definition.onResponse;
+}

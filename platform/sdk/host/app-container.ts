@@ -1,0 +1,82 @@
+/**
+ * The app container assembled for the server: apps database, key-value store, capabilities
+ * (inversify), sandbox runtime, service engine and deploy manager — one per server, shared by
+ * the engine list and the HTTP routes (`appContainerFor(context)` returns the same instance for
+ * the same context). Stored apps are loaded in the background at start; CLI deploys are picked
+ * up every `apps.syncMs`.
+ */
+import { z } from 'zod';
+import { AppRuntime } from '../../container/index.js';
+import type { Logger } from '../../log/logger.js';
+import { createAppEngine, type AppEngine } from './app-engine.js';
+import { AppManager } from './app-manager.js';
+import { AppRepository } from './app-repository.js';
+import { appSelectionSchema } from './app-selection.js';
+import { openAppsDatabase } from './apps-database.js';
+import { capabilityProviders, createCapabilityContainer } from './capability-bindings.js';
+import { createSqliteKv, type KvBackend } from './kv-store.js';
+
+/** Config section `apps` (all optional). */
+export const appsConfigSchema = z
+  .object({
+    /** Run the app engine at all. */
+    enabled: z.boolean().default(true),
+    /** Which apps see which initial requests: `all` (deploy order) or rules per user/domain/method/direction. */
+    selection: appSelectionSchema.default('all'),
+    /** Where isolates run (platform/container README "Hosting decision"). */
+    hosting: z.enum(['in-process', 'worker']).default('in-process'),
+    /** How often CLI deploys are picked up, ms. */
+    syncMs: z.number().int().min(100).max(60_000).default(1000),
+    /** Idle application-session expiry, ms (JSR 289 default 3 minutes). */
+    sessionExpiryMs: z.number().int().min(1000).max(86_400_000).default(180_000),
+  })
+  .strict();
+
+export type AppsConfig = z.output<typeof appsConfigSchema>;
+
+export interface AppContainerContext {
+  readonly dataDir: string;
+  readonly logger: Logger;
+  readonly config: { readonly apps?: z.input<typeof appsConfigSchema> | undefined };
+  onStop(task: () => void | Promise<void>): void;
+}
+
+export interface AppContainer {
+  readonly runtime: AppRuntime;
+  readonly engine: AppEngine;
+  readonly manager: AppManager;
+  readonly kv: KvBackend;
+  /** Resolves once the apps stored at start are loaded (refused ones are logged). */
+  readonly loaded: Promise<void>;
+}
+
+const containers = new WeakMap<AppContainerContext, AppContainer>();
+
+export function appContainerFor(context: AppContainerContext): AppContainer {
+  const existing = containers.get(context);
+  if (existing !== undefined) return existing;
+  const config = appsConfigSchema.parse(context.config.apps ?? {});
+  const db = openAppsDatabase(context.dataDir);
+  const kv = createSqliteKv(db);
+  const runtime = new AppRuntime({
+    logger: context.logger,
+    hosting: config.hosting,
+    capabilities: capabilityProviders(createCapabilityContainer({ kv })),
+  });
+  const engine = createAppEngine({ runtime, logger: context.logger, selection: config.selection, sessionExpiryMs: config.sessionExpiryMs });
+  const manager = new AppManager({ runtime, logger: context.logger, repository: new AppRepository(db),
+    onUndeployed: (name) => engine.dropApp(name),
+    stats: (name) => engine.stats(name),
+  });
+  const loaded = manager.sync().catch((error: unknown) => context.logger.error({ err: error }, 'loading stored apps failed'));
+  manager.startSync(config.syncMs);
+  context.onStop(async () => {
+    manager.stopSync();
+    engine.close();
+    await runtime.close();
+    db.close();
+  });
+  const container: AppContainer = { runtime, engine, manager, kv, loaded };
+  containers.set(context, container);
+  return container;
+}

@@ -1,0 +1,252 @@
+/**
+ * The app container as a service engine (platform/services ServiceEngine): selects the apps for
+ * an initial request, delivers it into their sandboxes as an event and turns what the app did
+ * into a Decision (reply → respond/reject, proxy → proxy with onOutcome, redirect, pass →
+ * continue). A faulting app costs only its own call: 500 for a crash, a loop (CPU budget) or an
+ * out-of-memory isolate, 503 over its session cap; an app disabled after repeated faults is
+ * skipped (issue 5 §3). The core never waits longer than the app's wall-clock budget per event.
+ */
+import type { AppRuntime, Cloneable, DispatchResult } from '../../container/index.js';
+import type { Logger } from '../../log/logger.js';
+import type { BranchOutcome, Decision, MessageEdits, ProxyDecision, ResponseVerdict, ServiceCall, ServiceEngine, ServiceResponse } from '../../services/index.js';
+import { APP_EVENTS, PERMISSIONS, type WireAction, type WireResult, type WireTimer } from '../protocol.js';
+import { AppSessionStore, type HostSession } from './app-sessions.js';
+import { selectApps, type AppSelection } from './app-selection.js';
+import { toWireOutcome, toWireRequest, toWireResponse } from './wire.js';
+import { parseWireResult } from './wire-result.js';
+
+export interface AppEngineOptions {
+  readonly runtime: AppRuntime;
+  readonly logger: Logger;
+  /** Which apps see which requests (config `apps.selection`, default `all`). */
+  readonly selection?: AppSelection;
+  /** Idle application-session expiry (default 180 000 ms, JSR 289's 3 minutes). */
+  readonly sessionExpiryMs?: number;
+}
+
+/** Per-app counters since the app was first seen (issue 5 §8). */
+export interface AppEngineStats {
+  /** Initial requests offered to the app. */
+  readonly requests: number;
+  /** Events delivered (requests, outcomes, responses, timers, expiries). */
+  readonly events: number;
+  /** Failed events by fault kind (timeout, error, memory, …). */
+  readonly faults: Readonly<Record<string, number>>;
+  /** CPU time spent in the app's isolate, ms. */
+  readonly cpuMs: number;
+  /** Live application sessions. */
+  readonly sessions: number;
+}
+
+export interface AppEngine extends ServiceEngine {
+  readonly sessions: AppSessionStore;
+  stats(app: string): AppEngineStats;
+  /** Forget an undeployed app's sessions and timers. */
+  dropApp(name: string): void;
+  close(): void;
+}
+
+const CONTINUE: Decision = { kind: 'continue' };
+
+export function createAppEngine(options: AppEngineOptions): AppEngine {
+  const { runtime } = options;
+  const logger = options.logger.child({ component: 'app-engine' });
+  const selection = options.selection ?? 'all';
+  let seq = 0;
+
+  const counters = new Map<string, { requests: number; events: number; faults: Record<string, number>; cpuMs: number }>();
+  const counter = (app: string) => {
+    let entry = counters.get(app);
+    if (entry === undefined) counters.set(app, (entry = { requests: 0, events: 0, faults: {}, cpuMs: 0 }));
+    return entry;
+  };
+  /** Delivers one event and counts it. */
+  async function dispatch(app: string, name: string, sessionKey: string, payload: Cloneable): Promise<DispatchResult> {
+    const result = await runtime.dispatch(app, { name, sessionKey, payload });
+    const entry = counter(app);
+    entry.events += 1;
+    if (name === APP_EVENTS.request) entry.requests += 1;
+    entry.cpuMs += result.cpuMs ?? 0;
+    if (!result.ok) entry.faults[result.fault] = (entry.faults[result.fault] ?? 0) + 1;
+    return result;
+  }
+
+  const grantsOf = (app: string): string[] => runtime.manifest(app)?.permissions.map((p) => p.split(':')[0] ?? p) ?? [];
+
+  const sessions = new AppSessionStore({
+    ...(options.sessionExpiryMs === undefined ? {} : { expiryMs: options.sessionExpiryMs }),
+    onTimer: (session, timer) => void deliverTimer(session, timer),
+    onExpired: (session) => void expire(session),
+  });
+
+  /** Applies an event's result; false (logged) if the result is not a valid one. */
+  function apply(session: HostSession, result: DispatchResult): { ok: true; result: WireResult } | { ok: false } {
+    if (!result.ok) return { ok: false };
+    const parsed = parseWireResult(result.value);
+    if (!parsed.ok) {
+      logger.warn({ app: session.app, sessionKey: session.key }, parsed.message);
+      return { ok: false };
+    }
+    const problems = sessions.apply(session, parsed.result, grantsOf(session.app).includes(PERMISSIONS.timers));
+    for (const problem of problems) logger.warn({ app: session.app, sessionKey: session.key }, problem);
+    return parsed;
+  }
+
+  function release(session: HostSession): void {
+    session.activeCalls = Math.max(0, session.activeCalls - 1);
+    sessions.touch(session);
+    if (session.activeCalls > 0) return;
+    // Unpin the version: a redeploy lets this call finish on its version, later events use the new one.
+    runtime.endSession(session.app, session.key);
+    // Invalidate when ready (JSR 289 invalidateWhenReady, on by default, spec §C.3): a session
+    // that holds no attributes and no timers is dropped as soon as its last call is decided, so
+    // the per-app session cap counts live state, not call history.
+    if (session.timers.size === 0 && Object.keys(session.attributes).length === 0) sessions.invalidate(session);
+  }
+
+  function faultDecision(result: Extract<DispatchResult, { ok: false }>): Decision {
+    switch (result.fault) {
+      case 'not-found':
+      case 'disabled':
+        // A quarantined app is skipped (spec §D): the next app, the other engines and normal
+        // routing keep serving its users until it is redeployed.
+        return CONTINUE;
+      case 'unhandled':
+        return { kind: 'reject', status: 501, reason: 'Not Implemented' };
+      case 'overloaded':
+        return { kind: 'reject', status: 503, reason: 'Service Unavailable' };
+      default:
+        return { kind: 'reject', status: 500, reason: 'Server Internal Error' };
+    }
+  }
+
+  /** The Decision for an event's result; releases the call unless it goes on proxying. */
+  function decide(session: HostSession, callRef: string, result: DispatchResult): Decision {
+    if (!result.ok) {
+      release(session);
+      return faultDecision(result);
+    }
+    const applied = apply(session, result);
+    if (!applied.ok) {
+      release(session);
+      return { kind: 'reject', status: 500, reason: 'Server Internal Error' };
+    }
+    const action = applied.result.action;
+    if (action === undefined || action.kind === 'pass') {
+      release(session);
+      return CONTINUE;
+    }
+    if (action.kind === 'proxy') return proxyDecision(session, callRef, action);
+    release(session);
+    if (action.kind === 'redirect') return { kind: 'redirect', contacts: action.contacts, permanent: action.permanent };
+    if (action.headers.length === 0 && action.body === undefined && action.status >= 300) {
+      return { kind: 'reject', status: action.status, ...(action.reason === undefined ? {} : { reason: action.reason }) };
+    }
+    return {
+      kind: 'respond',
+      status: action.status,
+      ...(action.reason === undefined ? {} : { reason: action.reason }),
+      headers: action.headers.map(([name, value]) => ({ name, value })),
+      ...(action.body === undefined ? {} : { body: action.body }),
+    };
+  }
+
+  function proxyDecision(session: HostSession, callRef: string, action: Extract<WireAction, { kind: 'proxy' }>): ProxyDecision {
+    const edits = toEdits(action.edits);
+    const decision: ProxyDecision = {
+      kind: 'proxy',
+      targets: action.targets.map((target) => ({ ...target, ...(edits === undefined ? {} : { edits }) })),
+      options: {
+        ...(action.forking === undefined ? {} : { forking: action.forking }),
+        ...(action.timeoutMs === undefined ? {} : { timeoutMs: action.timeoutMs }),
+        ...(action.recordRoute === undefined ? {} : { recordRoute: action.recordRoute }),
+        ...(action.recurse === undefined ? {} : { recurse: action.recurse }),
+      },
+      onOutcome: (outcome) => onOutcome(session, callRef, outcome),
+    };
+    if (action.supervised) decision.onResponse = (response) => onResponse(session, callRef, response);
+    return decision;
+  }
+
+  async function onOutcome(session: HostSession, callRef: string, outcome: BranchOutcome): Promise<Decision> {
+    const payload = { callRef, ...toWireOutcome(outcome), session: sessions.snapshot(session), grants: grantsOf(session.app), app: session.app };
+    const result = await dispatch(session.app, APP_EVENTS.outcome, session.key, payload);
+    if (outcome.kind === 'success') {
+      // The call is up; what the app returns can only change its session.
+      apply(session, result);
+      release(session);
+      return CONTINUE;
+    }
+    return decide(session, callRef, result);
+  }
+
+  async function onResponse(session: HostSession, callRef: string, response: ServiceResponse): Promise<ResponseVerdict> {
+    const payload = { callRef, response: toWireResponse(response), session: sessions.snapshot(session), grants: grantsOf(session.app), app: session.app };
+    const result = await dispatch(session.app, APP_EVENTS.response, session.key, payload);
+    const applied = apply(session, result);
+    return applied.ok && applied.result.verdict === 'absorb' ? { kind: 'absorb' } : { kind: 'default' };
+  }
+
+  async function deliverTimer(session: HostSession, timer: WireTimer): Promise<void> {
+    session.activeCalls += 1;
+    const payload = { timer, session: sessions.snapshot(session), grants: grantsOf(session.app), app: session.app };
+    const result = await dispatch(session.app, APP_EVENTS.timer, session.key, payload);
+    apply(session, result);
+    release(session);
+  }
+
+  async function expire(session: HostSession): Promise<void> {
+    session.activeCalls += 1;
+    const payload = { session: sessions.snapshot(session), grants: grantsOf(session.app), app: session.app };
+    const result = await dispatch(session.app, APP_EVENTS.expired, session.key, payload);
+    const before = session.expiresAt;
+    apply(session, result);
+    session.activeCalls -= 1;
+    if (session.activeCalls === 0) runtime.endSession(session.app, session.key);
+    // The app extended the session in its onSessionExpired (JSR 289 sessionExpired + setExpires).
+    if (session.expiresAt <= before && session.activeCalls === 0) sessions.invalidate(session);
+  }
+
+  async function offer(app: string, call: ServiceCall): Promise<Decision> {
+    const manifest = runtime.manifest(app);
+    if (manifest === undefined || runtime.disabled(app) === true) return CONTINUE;
+    const key = call.request.callId;
+    const session = sessions.open(app, key, manifest.limits.maxSessions);
+    if (session === undefined) {
+      logger.warn({ app, max: manifest.limits.maxSessions }, 'app has reached its application-session cap');
+      return { kind: 'reject', status: 503, reason: 'Service Unavailable' };
+    }
+    session.activeCalls += 1;
+    const callRef = `${key}#${++seq}`;
+    const payload = { callRef, request: toWireRequest(call), session: sessions.snapshot(session), grants: grantsOf(app), app };
+    const result = await dispatch(app, APP_EVENTS.request, key, payload);
+    return decide(session, callRef, result);
+  }
+
+  return {
+    name: 'apps',
+    sessions,
+    async decide(call) {
+      for (const app of selectApps(selection, call, runtime.names())) {
+        const decision = await offer(app, call);
+        if (decision.kind !== 'continue') return decision;
+      }
+      return CONTINUE;
+    },
+    stats(app) {
+      const entry = counter(app);
+      return { requests: entry.requests, events: entry.events, faults: { ...entry.faults }, cpuMs: Math.round(entry.cpuMs * 1000) / 1000, sessions: sessions.count(app) };
+    },
+    dropApp: (name) => sessions.dropApp(name),
+    close: () => sessions.close(),
+  };
+}
+
+function toEdits(edits: Extract<WireAction, { kind: 'proxy' }>['edits']): MessageEdits | undefined {
+  if (edits === undefined) return undefined;
+  const out: MessageEdits = {};
+  if (edits.headers.length > 0) out.headers = edits.headers.map(([name, value]) => ({ name, value }));
+  if (edits.remove.length > 0) out.remove = edits.remove;
+  if (edits.body !== undefined) out.body = edits.body;
+  return out.headers || out.remove || out.body !== undefined ? out : undefined;
+}

@@ -1,0 +1,33 @@
+/**
+ * The services behind `ctx`, bound in an inversify container (issue 5 §1). The container stays
+ * on the host: the runtime asks it for every `CapabilityProvider` once, and an app reaches a
+ * provider only through `sdk.hostCall` when its manifest grants that capability
+ * (platform/container/capabilities.ts). Add a capability by binding another provider here.
+ */
+import { Container } from 'inversify';
+import type { CapabilityProvider } from '../../container/index.js';
+import { KvCapability, type KvBackend } from './kv-store.js';
+
+export const SDK_TYPES = {
+  KvBackend: Symbol.for('switchboard.sdk.KvBackend'),
+  Capability: Symbol.for('switchboard.sdk.Capability'),
+} as const;
+
+export interface CapabilityBindings {
+  readonly kv: KvBackend;
+  /** More providers (e.g. HTTP egress, metrics) offered to apps that are granted them. */
+  readonly extra?: readonly CapabilityProvider[];
+}
+
+export function createCapabilityContainer(bindings: CapabilityBindings): Container {
+  const container = new Container();
+  container.bind<KvBackend>(SDK_TYPES.KvBackend).toConstantValue(bindings.kv);
+  container.bind<CapabilityProvider>(SDK_TYPES.Capability).toDynamicValue((context) => new KvCapability(context.get<KvBackend>(SDK_TYPES.KvBackend)));
+  for (const provider of bindings.extra ?? []) container.bind<CapabilityProvider>(SDK_TYPES.Capability).toConstantValue(provider);
+  return container;
+}
+
+/** Every provider bound in `container`, for `AppRuntimeOptions.capabilities`. */
+export function capabilityProviders(container: Container): CapabilityProvider[] {
+  return container.getAll<CapabilityProvider>(SDK_TYPES.Capability);
+}

@@ -1,0 +1,173 @@
+/**
+ * The request and response objects handlers receive. Actions (`reply`, `proxy`, `redirect`,
+ * `pass`) are recorded in the session's current event scope and carried out by the host as a
+ * platform/services Decision once the event ends; `proxy()` resolves in the later event that
+ * brings the proxy's outcome.
+ */
+import type { EventScope } from './event-scope.js';
+import { HeaderList, headerPairs, parseParty } from './headers.js';
+import type { WireAction, WireEdits, WireOutcome, WireRequest, WireResponse, WireTarget } from './protocol.js';
+import type { HeaderInit, OutcomeKind, Party, ProxyOptions, SipHeaders, SipRequest, SipResponse, Target } from './types.js';
+
+/** What a request needs from the SDK runtime. */
+export interface RequestHost {
+  scope(sessionId: string): EventScope;
+  /** Parks the handler until the proxy attempt's outcome arrives in a later event. */
+  awaitOutcome(callRef: string, resolve: (response: SipResponse) => void): void;
+  /** The app has branch/provisional handlers (so the proxy is supervised). */
+  readonly supervised: boolean;
+}
+
+export class RequestImpl implements SipRequest {
+  readonly method: string;
+  readonly headers: SipHeaders;
+  readonly callId: string;
+  readonly from: Party;
+  readonly to: Party;
+  readonly direction: 'originating' | 'terminating';
+  readonly aor: string;
+  readonly authenticatedAs: string | undefined;
+  readonly source: { readonly protocol: string; readonly address: string; readonly port: number };
+  readonly isInitial = true;
+  readonly #list: HeaderList;
+  readonly #originalUri: string;
+  #uri: string;
+  #body: string;
+  #newBody: { contentType: string; content: string } | undefined;
+
+  constructor(
+    wire: WireRequest,
+    private readonly callRef: string,
+    private readonly sessionId: string,
+    private readonly host: RequestHost,
+  ) {
+    this.method = wire.method;
+    this.#list = new HeaderList(wire.headers, true);
+    this.headers = this.#list;
+    this.callId = this.#list.get('call-id') ?? this.#list.get('i') ?? '';
+    this.from = Object.freeze(parseParty(this.#list.get('from') ?? this.#list.get('f')));
+    this.to = Object.freeze(parseParty(this.#list.get('to') ?? this.#list.get('t')));
+    this.direction = wire.direction;
+    this.aor = wire.aor;
+    this.authenticatedAs = wire.authenticatedAs;
+    this.source = Object.freeze({ ...wire.source });
+    this.#originalUri = wire.uri;
+    this.#uri = wire.uri;
+    this.#body = wire.body;
+  }
+
+  get uri(): string {
+    return this.#uri;
+  }
+
+  set uri(value: string) {
+    if (!/^(sips?|tel):\S+$/i.test(value)) throw new TypeError(`"${value}" is not a SIP or tel URI`);
+    this.#uri = value;
+  }
+
+  get body(): string {
+    return this.#body;
+  }
+
+  get committed(): boolean {
+    return this.host.scope(this.sessionId).action !== undefined;
+  }
+
+  setBody(content: string, contentType: string): void {
+    this.#body = String(content);
+    this.#newBody = { contentType: String(contentType), content: this.#body };
+  }
+
+  reply(status: number, reason?: string, headers?: HeaderInit, body?: string | { contentType: string; content: string }): void {
+    if (!Number.isInteger(status) || status < 200 || status > 699) throw new RangeError(`reply status must be a final status 200–699, got ${status}`);
+    const action: WireAction = { kind: 'reply', status, headers: headerPairs(headers) };
+    if (reason !== undefined) action.reason = String(reason).replace(/[\r\n]/g, ' ');
+    if (body !== undefined) action.body = typeof body === 'string' ? { contentType: 'text/plain', content: body } : { contentType: body.contentType, content: body.content };
+    this.host.scope(this.sessionId).setAction(action);
+  }
+
+  proxy(targets?: Target | readonly Target[], options: ProxyOptions = {}): Promise<SipResponse> {
+    const scope = this.host.scope(this.sessionId);
+    const list = targets === undefined ? [{ uri: this.#uri }] : toTargets(targets);
+    if (list.length === 0) throw new RangeError('proxy() needs at least one target');
+    const action: WireAction = { kind: 'proxy', targets: list, supervised: this.host.supervised };
+    if (options.mode !== undefined) action.forking = options.mode;
+    if (options.recordRoute !== undefined) action.recordRoute = options.recordRoute;
+    if (options.recurse !== undefined) action.recurse = options.recurse;
+    if (options.timeout !== undefined) {
+      if (!(options.timeout > 0)) throw new RangeError('proxy timeout must be a positive number of seconds');
+      action.timeoutMs = Math.round(options.timeout * 1000);
+    }
+    const edits = this.#edits();
+    if (edits !== undefined) action.edits = edits;
+    scope.setAction(action);
+    return new Promise<SipResponse>((resolve) => {
+      this.host.awaitOutcome(this.callRef, resolve);
+      scope.suspend();
+    });
+  }
+
+  redirect(contacts: Target | readonly Target[], options: { permanent?: boolean } = {}): void {
+    const list = toTargets(contacts);
+    if (list.length === 0) throw new RangeError('redirect() needs at least one contact');
+    this.host.scope(this.sessionId).setAction({ kind: 'redirect', contacts: list, permanent: options.permanent === true });
+  }
+
+  pass(): void {
+    this.host.scope(this.sessionId).setAction({ kind: 'pass' });
+  }
+
+  #edits(): WireEdits | undefined {
+    const headers = this.#list.changedFields();
+    const remove = [...this.#list.removed];
+    const uriChanged = this.#uri !== this.#originalUri;
+    if (headers.length === 0 && remove.length === 0 && this.#newBody === undefined && !uriChanged) return undefined;
+    return { headers, remove, ...(this.#newBody === undefined ? {} : { body: this.#newBody }), ...(uriChanged ? { uri: this.#uri } : {}) };
+  }
+}
+
+export class ResponseImpl implements SipResponse {
+  readonly status: number;
+  readonly reason: string;
+  readonly headers: HeaderList;
+  readonly body: string;
+  readonly outcome: OutcomeKind | undefined;
+  readonly timedOut: boolean;
+  readonly contacts: readonly string[];
+  readonly target: string | undefined;
+
+  constructor(
+    wire: WireResponse,
+    outcome: WireOutcome | undefined,
+    readonly request: SipRequest,
+  ) {
+    this.status = wire.status;
+    this.reason = wire.reason;
+    this.headers = new HeaderList(wire.headers, false);
+    this.body = wire.body;
+    this.outcome = outcome?.kind ?? (wire.status >= 200 ? classify(wire.status) : undefined);
+    this.timedOut = outcome?.timedOut ?? false;
+    this.contacts = Object.freeze([...(outcome?.contacts ?? [])]);
+    this.target = wire.target;
+  }
+}
+
+function toTargets(targets: Target | readonly Target[]): WireTarget[] {
+  const list: readonly Target[] = typeof targets === 'string' || !Array.isArray(targets) ? [targets as Target] : (targets as readonly Target[]);
+  return list.map((target) => {
+    const uri = typeof target === 'string' ? target : target.uri;
+    if (typeof uri !== 'string' || !/^(sips?|tel):\S+$/i.test(uri)) throw new TypeError(`"${String(uri)}" is not a SIP or tel URI`);
+    const q = typeof target === 'string' ? undefined : target.q;
+    if (q !== undefined && !(q >= 0 && q <= 1)) throw new RangeError(`q must be between 0 and 1, got ${q}`);
+    return q === undefined ? { uri } : { uri, q };
+  });
+}
+
+/** RFC 3880 §6.1 classes, as platform/services classifyOutcome. */
+function classify(status: number): OutcomeKind {
+  if (status < 300) return 'success';
+  if (status === 408 || status === 480) return 'noanswer';
+  if (status === 486 || status === 600) return 'busy';
+  if (status < 400) return 'redirection';
+  return 'failure';
+}

@@ -1,0 +1,138 @@
+/**
+ * The wire between the SDK inside an app isolate and the app engine on the host. Everything here
+ * is plain structured-clone data (appserver spec §B.1 principle 2): the host sends one of these
+ * payloads per event and the SDK answers with a `WireResult`. Type aliases, not interfaces, so
+ * that they are assignable to the container's `Cloneable`.
+ *
+ * The guest is untrusted: the host re-validates every `WireResult` (host/wire-result.ts).
+ */
+
+/** Structured-clone-able data: what session attributes and timer payloads may hold. */
+export type PlainData =
+  | null
+  | undefined
+  | boolean
+  | number
+  | bigint
+  | string
+  | Date
+  | RegExp
+  | ArrayBuffer
+  | ArrayBufferView
+  | PlainData[]
+  | ReadonlyArray<PlainData>
+  | Map<PlainData, PlainData>
+  | Set<PlainData>
+  | { readonly [key: string]: PlainData };
+
+/** Header fields in order, as `[name, value]` pairs (one pair per field value). */
+export type WireHeaders = Array<[string, string]>;
+
+export type WireRequest = {
+  method: string;
+  uri: string;
+  headers: WireHeaders;
+  /** The body as UTF-8 text ('' when empty). */
+  body: string;
+  direction: 'originating' | 'terminating';
+  aor: string;
+  authenticatedAs?: string;
+  source: { protocol: string; address: string; port: number };
+};
+
+export type WireResponse = {
+  status: number;
+  reason: string;
+  headers: WireHeaders;
+  body: string;
+  /** The target whose branch produced it. */
+  target?: string;
+  /** Made by the proxy itself (e.g. 408 when nobody answered, RFC 3261 §16.7). */
+  locallyGenerated?: boolean;
+};
+
+export type WireSession = {
+  id: string;
+  attributes: { [key: string]: PlainData };
+  createdAt: number;
+  expiresAt: number;
+};
+
+/** Common part of every event payload. */
+export type WireEventBase = {
+  /** The app's name from its manifest (`ctx.app`). */
+  app?: string;
+  session: WireSession;
+  /** Permissions the app's manifest grants (so the SDK can refuse early, naming the fix). */
+  grants: string[];
+};
+
+export type RequestEventPayload = WireEventBase & { callRef: string; request: WireRequest };
+
+/** How a proxy attempt ended (platform/services BranchOutcome, RFC 3880 §6.1 terms). */
+export type WireOutcome = {
+  kind: 'success' | 'busy' | 'noanswer' | 'redirection' | 'failure';
+  status: number;
+  reason: string;
+  timedOut: boolean;
+  contacts: string[];
+};
+
+export type OutcomeEventPayload = WireEventBase & { callRef: string; outcome: WireOutcome; response: WireResponse };
+
+/** A response of a proxy branch (provisional or final) while the proxy still runs. */
+export type ResponseEventPayload = WireEventBase & { callRef: string; response: WireResponse };
+
+export type WireTimer = { id: string; name: string; payload: PlainData; repeatMs?: number };
+
+/** A timer the app started: fires after `delayMs`, then every `repeatMs` if set. */
+export type WireTimerStart = WireTimer & { delayMs: number };
+
+export type TimerEventPayload = WireEventBase & { timer: WireTimer };
+
+export type ExpiredEventPayload = WireEventBase;
+
+export type WireTarget = { uri: string; q?: number };
+
+export type WireBody = { contentType: string; content: string };
+
+/** Changes to the request as the app made them, applied to what is proxied. */
+export type WireEdits = { headers: WireHeaders; remove: string[]; body?: WireBody | null; uri?: string };
+
+export type WireAction =
+  | { kind: 'reply'; status: number; reason?: string; headers: WireHeaders; body?: WireBody }
+  | {
+      kind: 'proxy';
+      targets: WireTarget[];
+      forking?: 'parallel' | 'sequential';
+      recordRoute?: boolean;
+      timeoutMs?: number;
+      recurse?: boolean;
+      /** The app has branch or provisional response handlers (JSR 289 supervised proxy). */
+      supervised: boolean;
+      edits?: WireEdits;
+    }
+  | { kind: 'redirect'; contacts: WireTarget[]; permanent: boolean }
+  /** Not for this app: the next app or engine, then normal routing, decide. */
+  | { kind: 'pass' };
+
+export type WireResult = {
+  action?: WireAction;
+  /** What the app did to its application session during the event. */
+  session?: { attributes?: { [key: string]: PlainData }; expiresInMs?: number; invalidate?: boolean };
+  timers?: { start: WireTimerStart[]; cancel: string[] };
+  /** For `response` events: hold the response back (`absorb`) or let the proxy act (`default`). */
+  verdict?: 'default' | 'absorb';
+};
+
+/** Event names the SDK answers (`AppEvent.name`). */
+export const APP_EVENTS = {
+  request: 'request',
+  outcome: 'outcome',
+  response: 'response',
+  timer: 'timer',
+  expired: 'expired',
+} as const;
+
+/** Permissions the SDK knows (manifest `permissions`). */
+export const PERMISSIONS = { kv: 'kv', timers: 'timers' } as const;

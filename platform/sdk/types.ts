@@ -1,0 +1,228 @@
+/**
+ * The public types of the Switchboard app SDK: what an app's handlers receive. Modelled on the
+ * SIP Servlet API (JSR 289 `doInvite`/`doErrorResponse`, Proxy, SipApplicationSession,
+ * TimerService) in the shape of appserver spec §B.2: one `ctx` capability object, plain-data
+ * state, named timers, no ambient authority.
+ */
+import type { PlainData } from './protocol.js';
+
+export type { PlainData } from './protocol.js';
+
+/** A JSON value (what the key-value store holds). */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** Header fields of a message, case-insensitive by name (compact forms are not expanded). */
+export interface ReadonlySipHeaders {
+  /** The first value of `name`, or undefined. */
+  get(name: string): string | undefined;
+  /** Every value of `name`, in order. */
+  getAll(name: string): string[];
+  has(name: string): boolean;
+  /** Every field as `[name, value]`, in order. */
+  entries(): Array<[string, string]>;
+}
+
+/** Writable headers of a received request: changes apply to what the app proxies. */
+export interface SipHeaders extends ReadonlySipHeaders {
+  /** Replaces every field of `name` with one field. Via, Call-ID, CSeq, From, To are the container's (JSR 289 system headers). */
+  set(name: string, value: string): void;
+  append(name: string, value: string): void;
+  delete(name: string): void;
+}
+
+/** A party of the call from a From/To header: `"Alice" <sip:alice@example.com>;tag=1`. */
+export interface Party {
+  readonly uri: string;
+  readonly user: string | undefined;
+  readonly host: string | undefined;
+  readonly displayName: string | undefined;
+  readonly tag: string | undefined;
+}
+
+/** A place to send a request: a URI, optionally with a preference (RFC 3261 §20.10 q). */
+export type Target = string | { uri: string; q?: number };
+
+export interface ProxyOptions {
+  /** Ring all targets at once (`parallel`, default) or one after another (`sequential`, in q order). */
+  mode?: 'parallel' | 'sequential';
+  /** Stay on the signalling path (Record-Route, RFC 3261 §16.6 step 4). Default: the server's setting. */
+  recordRoute?: boolean;
+  /** How long to ring, in seconds (per target when sequential) before the outcome is "noanswer". */
+  timeout?: number;
+  /** Follow 3xx responses (JSR 289 `setRecurse`). Default: the server's setting. */
+  recurse?: boolean;
+}
+
+/** How a proxy attempt ended, in CPL's terms (RFC 3880 §6.1). */
+export type OutcomeKind = 'success' | 'busy' | 'noanswer' | 'redirection' | 'failure';
+
+/** A response the app sees: the best final response of a proxy attempt, or a branch response. */
+export interface SipResponse {
+  readonly status: number;
+  readonly reason: string;
+  readonly headers: ReadonlySipHeaders;
+  readonly body: string;
+  /** The request this answers; act on it again from response handlers (e.g. proxy elsewhere). */
+  readonly request: SipRequest;
+  /** Outcome class of a final response; `undefined` for provisional ones. */
+  readonly outcome: OutcomeKind | undefined;
+  /** Nobody answered: the proxy gave up and made this response itself. */
+  readonly timedOut: boolean;
+  /** Contacts of a 3xx. */
+  readonly contacts: readonly string[];
+  /** The target whose branch produced it. */
+  readonly target: string | undefined;
+}
+
+/** An initial request the app decides on. Exactly one action (reply, proxy, redirect, pass) per attempt. */
+export interface SipRequest {
+  readonly method: string;
+  /** The Request-URI; assigning it changes where `proxy()` without targets sends the request. */
+  uri: string;
+  readonly headers: SipHeaders;
+  readonly body: string;
+  readonly callId: string;
+  readonly from: Party;
+  readonly to: Party;
+  /** Whose service runs: the caller's (`originating`) or the callee's (`terminating`). */
+  readonly direction: 'originating' | 'terminating';
+  /** The served user, `user@domain`. */
+  readonly aor: string;
+  /** The AOR the caller proved with digest authentication, if any. */
+  readonly authenticatedAs: string | undefined;
+  readonly source: { readonly protocol: string; readonly address: string; readonly port: number };
+  /** Always true: apps see initial requests; in-dialog requests follow the dialog (RFC 3261 §12). */
+  readonly isInitial: boolean;
+  /** An action was taken on this request in the current attempt. */
+  readonly committed: boolean;
+  /** Replaces the body that is proxied. */
+  setBody(content: string, contentType: string): void;
+  /**
+   * Answers the request (final status 200–699).
+   * @param headers extra header fields, as an object or `[name, value]` pairs
+   * @param body text, or `{ contentType, content }` (text defaults to `text/plain`)
+   */
+  reply(status: number, reason?: string, headers?: HeaderInit, body?: string | { contentType: string; content: string }): void;
+  /**
+   * Proxies the request (RFC 3261 §16) to `targets` (default: the Request-URI). Resolves with
+   * the best final response once the attempt ends; if it is not a 2xx the app may act again
+   * (proxy elsewhere, reply, redirect). If it does not, the caller gets that response.
+   * Awaiting it does not hold the application session: other events of the session wait, the
+   * call does not.
+   */
+  proxy(targets?: Target | readonly Target[], options?: ProxyOptions): Promise<SipResponse>;
+  /** Answers 302 (or 301 with `permanent`) listing `contacts` (RFC 3261 §8.3). */
+  redirect(contacts: Target | readonly Target[], options?: { permanent?: boolean }): void;
+  /** Leaves the request to the next app or service, then to normal routing. */
+  pass(): void;
+}
+
+export type HeaderInit = Record<string, string> | ReadonlyArray<readonly [string, string]>;
+
+/** The application session (JSR 289 SipApplicationSession): attributes are plain data. */
+export interface AppSession {
+  readonly id: string;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+  get<T extends PlainData = PlainData>(name: string): T | undefined;
+  /** Stores a structured-clone-able value; throws for functions, symbols, class instances. */
+  set(name: string, value: PlainData): void;
+  delete(name: string): void;
+  has(name: string): boolean;
+  keys(): string[];
+  /** Keeps the session `ms` from now (default expiry: 3 minutes after the last event, as JSR 289). */
+  setExpires(ms: number): void;
+  /** Ends the session after this event: attributes are dropped and its timers cancelled. */
+  invalidate(): void;
+}
+
+/** A timer as its handler sees it: a name and a plain-data payload, never a closure (spec §B.1 principle 3). */
+export interface TimerEvent {
+  readonly id: string;
+  readonly name: string;
+  readonly payload: PlainData;
+  readonly repeating: boolean;
+}
+
+export interface TimerRef {
+  readonly id: string;
+  readonly name: string;
+  cancel(): void;
+}
+
+/** Needs the `timers` permission. Timers belong to the application session and survive a redeploy. */
+export interface Timers {
+  /** Starts `name` after `delayMs`; with `repeatMs` it fires again every `repeatMs` until cancelled. */
+  start(name: string, delayMs: number, payload?: PlainData, options?: { repeatMs?: number }): TimerRef;
+  cancel(id: string): void;
+}
+
+/** Needs the `kv` permission. One namespace per app; values are JSON. */
+export interface KvStore {
+  get<T extends JsonValue = JsonValue>(key: string): Promise<T | undefined>;
+  set(key: string, value: JsonValue): Promise<void>;
+  delete(key: string): Promise<boolean>;
+  /** Keys starting with `prefix`, sorted. */
+  list(prefix?: string): Promise<string[]>;
+}
+
+export interface AppLogger {
+  debug(message: string, fields?: Record<string, JsonValue>): void;
+  info(message: string, fields?: Record<string, JsonValue>): void;
+  warn(message: string, fields?: Record<string, JsonValue>): void;
+  error(message: string, fields?: Record<string, JsonValue>): void;
+}
+
+/** Everything an app may use, in one object (no ambient authority, spec §B.1 principle 4). */
+export interface AppContext {
+  /** The app's name (from its manifest). */
+  readonly app: string;
+  readonly session: AppSession;
+  readonly timers: Timers;
+  readonly kv: KvStore;
+  readonly log: AppLogger;
+}
+
+export type RequestHandler = (req: SipRequest, ctx: AppContext) => void | Promise<void>;
+export type ResponseHandler = (res: SipResponse, ctx: AppContext) => void | Promise<void>;
+export type TimerHandler = (timer: TimerEvent, ctx: AppContext) => void | Promise<void>;
+
+/**
+ * An app: handlers per method (JSR 289 `doXxx`), a catch-all, response handlers by class, named
+ * timers and session listeners. An initial request whose method has no handler and no
+ * `onRequest` is answered 501 (spec §B.2).
+ */
+export interface AppDefinition {
+  /** Shown in logs; the manifest's name is authoritative. */
+  readonly name?: string;
+  readonly onInvite?: RequestHandler;
+  readonly onAck?: RequestHandler;
+  readonly onBye?: RequestHandler;
+  readonly onCancel?: RequestHandler;
+  readonly onRegister?: RequestHandler;
+  readonly onOptions?: RequestHandler;
+  readonly onMessage?: RequestHandler;
+  readonly onSubscribe?: RequestHandler;
+  readonly onNotify?: RequestHandler;
+  readonly onRefer?: RequestHandler;
+  readonly onInfo?: RequestHandler;
+  readonly onPrack?: RequestHandler;
+  readonly onUpdate?: RequestHandler;
+  readonly onPublish?: RequestHandler;
+  /** Any method without its own handler, extension methods included. */
+  readonly onRequest?: RequestHandler;
+  /** 101–199 of a proxy branch (the proxy is then supervised). */
+  readonly onProvisionalResponse?: ResponseHandler;
+  /** Final response of one branch while others still run (JSR 289 doBranchResponse). */
+  readonly onBranchResponse?: ResponseHandler;
+  /** The best final response of an attempt, by class (JSR 289 doSuccess/Redirect/ErrorResponse). */
+  readonly onSuccessResponse?: ResponseHandler;
+  readonly onRedirectResponse?: ResponseHandler;
+  readonly onErrorResponse?: ResponseHandler;
+  /** Any final response without a class handler. */
+  readonly onResponse?: ResponseHandler;
+  /** Named timer handlers (`ctx.timers.start('noAnswer', …)` → `timers.noAnswer`). */
+  readonly timers?: Readonly<Record<string, TimerHandler>>;
+  /** The application session expired; call `ctx.session.setExpires()` to keep it. */
+  readonly onSessionExpired?: (ctx: AppContext) => void | Promise<void>;
+}
