@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { registerStartCommand } from './start-command.js';
 import { registerSipCommands } from './sip-command.js';
 import { registerIfcCommands } from './ifc-command.js';
+import { registerCplCommands } from './cpl-command.js';
 import { registerUserCommands } from './user-command.js';
 import type { CliIo } from './io.js';
 import { processIo } from './io.js';
@@ -23,6 +24,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   registerStartCommand(program, io, setStatus);
   registerSipCommands(program, io, setStatus);
   registerIfcCommands(program, io, setStatus);
+  registerCplCommands(program, io, setStatus);
   registerUserCommands(program, io, setStatus);
   // one line per command module: registerXCommands(program, io, setStatus);
   try {

@@ -110,11 +110,43 @@ const authSchema = z
   })
   .strict();
 
+const cplSchema = z
+  .object({
+    /** Zone of time-switches without tzid (RFC 3880 §4.4 "local timezone of the CPL server"). */
+    floatingTimeZone: z.string().default('UTC'),
+    maxLogEntriesPerUser: z.number().int().positive().default(1000),
+    limits: z
+      .object({
+        maxSteps: z.number().int().positive(),
+        maxCpuMillis: z.number().positive(),
+        maxWallMillis: z.number().int().positive(),
+        maxProxyActions: z.number().int().positive(),
+        maxLookupSeconds: z.number().int().positive(),
+      })
+      .partial()
+      .strict()
+      .default({}),
+    /** SMTP relay for CPL `mail` (RFC 3880 §7.1); absent: mail nodes are logged and dropped. */
+    mail: z
+      .object({
+        smtpHost: z.string().min(1),
+        smtpPort: z.number().int().min(1).max(65535).default(25),
+        secure: z.boolean().default(false),
+        user: z.string().optional(),
+        password: z.string().optional(),
+        from: z.string().min(3),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     sip: sipSchema.default(sipSchema.parse({})),
     http: httpSchema.default(httpSchema.parse({})),
     registrar: registrarSchema.default(registrarSchema.parse({})),
+    cpl: cplSchema.default(cplSchema.parse({})),
     proxy: proxySchema.default(proxySchema.parse({})),
     auth: authSchema.default(authSchema.parse({})),
     dataDir: z.string().min(1).default('./data'),

@@ -3,7 +3,11 @@
  * modules. Adding an engine or an API module is one line in the matching list below (and, for
  * a CLI command, one `registerXCommands(program, io, setStatus)` line in platform/cli/main.ts).
  */
+import { createCplEngine, createCplMailer, CplScriptManager, type CplEngine } from '../../cpl/service/index.js';
 import type { SwitchboardConfig } from '../config/config.js';
+import { composerRoutes } from '../http/composer-routes.js';
+import { createCplRoutes } from '../http/cpl-routes.js';
+import { openCplStore, type CplStore } from '../store/cpl-store.js';
 import type { HttpRoutes } from '../http/http-server.js';
 import type { StoreHttpAccess } from '../http/http-access-service.js';
 import { createSessionRoutes } from '../http/session-routes.js';
@@ -28,11 +32,8 @@ export interface ServerContext {
 
 /** Service engines, asked in this order for every initial request (platform/services). */
 export function serviceEngines(context: ServerContext, host: ServiceHost): ServiceEngine[] {
-  void context;
   void host;
-  return [
-    // one line per engine, e.g. createCplEngine({ store: context.store, host, logger: context.logger }),
-  ];
+  return [cpl(context).engine];
 }
 
 /** HTTP API modules, registered before the server listens. */
@@ -45,6 +46,48 @@ export function httpRoutes(context: ServerContext): HttpRoutes[] {
       domains: context.config.domains,
       onUserDeleted: (aor) => context.access.sessions.deleteFor(aor),
     }),
-    // one line per module, e.g. createCplRoutes({ store: context.store, access: context.access }),
+    createCplRoutes({
+      scripts: cpl(context).store.scripts,
+      logs: cpl(context).store.logs,
+      access: context.access,
+      cache: cpl(context).engine.cache,
+      compile: { floatingTimeZone: context.config.cpl.floatingTimeZone },
+    }),
+    composerRoutes(),
   ];
+}
+
+interface CplParts {
+  store: CplStore;
+  engine: CplEngine;
+  manager: CplScriptManager;
+}
+
+/** One CPL store, mailer, engine and script manager per server: the engine and the API share
+ *  the compiled-script cache, so an upload is live on the next call. */
+const cplParts = new WeakMap<ServerContext, CplParts>();
+export function cpl(context: ServerContext): CplParts {
+  let parts = cplParts.get(context);
+  if (parts === undefined) {
+    const config = context.config.cpl;
+    const store = openCplStore({ dataDir: context.dataDir, logger: context.logger, maxLogEntriesPerUser: config.maxLogEntriesPerUser });
+    const mail = config.mail;
+    const mailer = mail
+      ? createCplMailer({
+          smtp: { host: mail.smtpHost, port: mail.smtpPort, secure: mail.secure, ...(mail.user !== undefined ? { user: mail.user, password: mail.password ?? '' } : {}) },
+          from: mail.from,
+          logger: context.logger,
+        })
+      : undefined;
+    const compile = { floatingTimeZone: config.floatingTimeZone };
+    const engine = createCplEngine({ scripts: store.scripts, logs: store.logs, logger: context.logger, compile, limits: config.limits, ...(mailer ? { mailer } : {}) });
+    const manager = new CplScriptManager(store.scripts, { compile, cache: engine.cache });
+    context.onStop(() => {
+      mailer?.close();
+      store.close();
+    });
+    parts = { store, engine, manager };
+    cplParts.set(context, parts);
+  }
+  return parts;
 }
