@@ -24,6 +24,7 @@ export const coreCapabilities: EndpointCapabilities = {
 export const serverCapabilities: EndpointCapabilities = {
   allowedMethods: ['OPTIONS', 'REGISTER', 'ACK', 'CANCEL'],
   supportedExtensions: ['path'],
-  acceptedContentTypes: ['application/sdp'],
+  // application/cpl+xml: CPL scripts uploaded in a REGISTER body (draft-lennox-sip-reg-payload).
+  acceptedContentTypes: ['application/sdp', 'application/cpl+xml'],
   uriSchemes: ['sip', 'sips'],
 };

@@ -6,12 +6,29 @@
  */
 import type { Logger } from '../log/logger.js';
 import type { Registrar } from '../registrar/registrar.js';
+import type { SipRequest } from '../sip/index.js';
+import { authenticatedIdentity } from './auth-stage.js';
 import type { IncomingRequest, RequestStage, StageOutcome } from './request-stage.js';
+
+type HookBody = { readonly contentType: string; readonly content: string };
+
+/** What a REGISTER payload handler (CPL upload, draft-lennox-sip-reg-payload) decided: register
+ *  as usual, register and put `body` into the 200, or answer instead of registering. */
+export type RegisterHookResult =
+  | { readonly kind: 'none' | 'stored' | 'removed' }
+  | { readonly kind: 'download'; readonly body: HookBody | null }
+  | { readonly kind: 'reject'; readonly status: number; readonly reason: string; readonly body?: HookBody };
+
+/** Asked before the registrar for every REGISTER of our domains; `aor` is the To AOR and
+ *  `authenticatedAs` the AOR digest authentication proved. The endpoint knows no engine: the
+ *  composition root passes the CPL handler here. */
+export type RegisterHook = (request: SipRequest, aor: string, authenticatedAs: string | undefined) => Promise<RegisterHookResult>;
 
 export interface RegistrarStageOptions {
   registrar: Registrar;
   logger: Logger;
   forwardForeign?: boolean;
+  registerHook?: RegisterHook;
 }
 
 export class RegistrarStage implements RequestStage {
@@ -34,6 +51,12 @@ export class RegistrarStage implements RequestStage {
       incoming.reply(403, 'Domain Not Served Here');
       return 'handled';
     }
+    const aor = registrar.location.aorOf(request.to.uri);
+    const hook = aor !== undefined ? await this.#options.registerHook?.(request, aor, authenticatedIdentity(request)?.aor) : undefined;
+    if (hook?.kind === 'reject') {
+      incoming.reply(hook.status, hook.reason, [], hook.body);
+      return 'handled';
+    }
     const flow = transaction.flow;
     const result = await registrar.register(request, {
       protocol: flow.protocol,
@@ -42,7 +65,10 @@ export class RegistrarStage implements RequestStage {
       localAddress: flow.local.address,
       localPort: flow.local.port,
     });
-    if (transaction.finalResponse === undefined && !transaction.terminated) incoming.reply(result.status, result.reason, result.headers);
+    if (transaction.finalResponse === undefined && !transaction.terminated) {
+      const body = hook?.kind === 'download' && hook.body && result.status === 200 ? hook.body : undefined;
+      incoming.reply(result.status, result.reason, result.headers, body);
+    }
     return 'handled';
   }
 }

@@ -3,7 +3,8 @@
  * modules. Adding an engine or an API module is one line in the matching list below (and, for
  * a CLI command, one `registerXCommands(program, io, setStatus)` line in platform/cli/main.ts).
  */
-import { createCplEngine, createCplMailer, CplScriptManager, type CplEngine } from '../../cpl/service/index.js';
+import { createCplEngine, createCplMailer, CplScriptManager, handleCplRegister, type CplEngine } from '../../cpl/service/index.js';
+import type { RegisterHook } from '../endpoint/registrar-stage.js';
 import type { SwitchboardConfig } from '../config/config.js';
 import { composerRoutes } from '../http/composer-routes.js';
 import { createCplRoutes } from '../http/cpl-routes.js';
@@ -34,6 +35,11 @@ export interface ServerContext {
 export function serviceEngines(context: ServerContext, host: ServiceHost): ServiceEngine[] {
   void host;
   return [cpl(context).engine];
+}
+
+/** REGISTER payloads: a CPL script in a REGISTER body is stored for the registering user. */
+export function registerHook(context: ServerContext): RegisterHook {
+  return (request, aor, authenticatedAs) => handleCplRegister(cpl(context).manager, request, aor, authenticatedAs);
 }
 
 /** HTTP API modules, registered before the server listens. */

@@ -21,7 +21,7 @@ import { Endpoint } from '../endpoint/endpoint.js';
 import { FallbackStage } from '../endpoint/fallback-stage.js';
 import { OptionsStage } from '../endpoint/options-stage.js';
 import { ProxyStage, type ReceivedRouting, type RedirectPolicy } from '../endpoint/proxy-stage.js';
-import { RegistrarStage } from '../endpoint/registrar-stage.js';
+import { RegistrarStage, type RegisterHook } from '../endpoint/registrar-stage.js';
 import { addressedToServer, RouteStage } from '../endpoint/route-stage.js';
 import { createServiceHost, ServicesStage } from '../endpoint/services-stage.js';
 import { ValidateStage } from '../endpoint/validate-stage.js';
@@ -73,6 +73,8 @@ export interface SipPipelineOptions {
   /** Forward requests for foreign domains, with preloaded Routes, and in-dialog requests that
    *  did not come through our Record-Route, without authentication (default false: 403). */
   allowRelay?: boolean;
+  /** REGISTER payload handler (CPL upload through REGISTER), asked before the registrar. */
+  registerHook?: RegisterHook;
 }
 
 export interface SipPipeline {
@@ -139,7 +141,7 @@ export function buildSipPipeline(options: SipPipelineOptions): SipPipeline {
         logger,
         ...(auth.authenticateRequests !== undefined ? { authenticateRequests: auth.authenticateRequests } : {}),
       }),
-      new RegistrarStage({ registrar, logger }),
+      new RegistrarStage({ registrar, logger, ...(options.registerHook ? { registerHook: options.registerHook } : {}) }),
       services,
       new ProxyStage({
         proxy,

@@ -16,7 +16,7 @@ import type { Logger } from '../log/logger.js';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.js';
 import { loadAdminToken, loadNonceSecret } from './data-secrets.js';
 import { sipPipelineOptions } from './pipeline-config.js';
-import { httpRoutes, serviceEngines, type ServerContext } from './server-modules.js';
+import { httpRoutes, registerHook, serviceEngines, type ServerContext } from './server-modules.js';
 import { buildSipPipeline, type SipPipeline } from './sip-pipeline.js';
 
 interface Running {
@@ -62,14 +62,15 @@ export class SwitchboardServer {
         access,
         onStop: (task) => void stopTasks.push(task),
       };
-      const pipeline = buildSipPipeline(
-        sipPipelineOptions(config, {
+      const pipeline = buildSipPipeline({
+        ...sipPipelineOptions(config, {
           store,
           logger,
           nonceSecret: loadNonceSecret(dataDir),
           engines: (host) => serviceEngines(context, host),
         }),
-      );
+        registerHook: registerHook(context),
+      });
       const http = new HttpServer({
         host: config.http.host,
         port: config.http.port,

@@ -18,6 +18,7 @@ import type { ForwardOptions } from '../../platform/proxy/target.js';
 import type { RegistrarConfig } from '../../platform/registrar/registrar-config.js';
 import type { Registrar } from '../../platform/registrar/registrar.js';
 import { buildSipPipeline } from '../../platform/server/sip-pipeline.js';
+import type { RegisterHook } from '../../platform/endpoint/registrar-stage.js';
 import type { ServiceEngine, ServiceHost } from '../../platform/services/service-engine.js';
 import type { DigestAlgorithm } from '../../platform/store/ha1.js';
 import { openSqliteStore, type SqliteStore } from '../../platform/store/sqlite-store.js';
@@ -39,6 +40,7 @@ export interface ProxyServerOptions {
   authenticateRequests?: boolean;
   limiter?: FailureRateLimiterOptions;
   engines?: ServiceEngine[];
+  registerHook?: RegisterHook;
   redirect?: RedirectPolicy;
   forwarding?: ForwardOptions;
   receivedRouting?: ReceivedRouting;
@@ -76,6 +78,7 @@ export async function startProxyServer(options: ProxyServerOptions = {}): Promis
   }
 
   const pipeline = buildSipPipeline({
+    ...(options.registerHook ? { registerHook: options.registerHook } : {}),
     transport: {
       listen: [
         { protocol: 'udp', host, port },

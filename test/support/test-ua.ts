@@ -112,7 +112,7 @@ export class TestUa implements TransactionUser {
   // ---- requests this UA sends ---------------------------------------------------------------
 
   /** REGISTER this UA's contact (answering a 401 once). */
-  async register(options: { expires?: number; q?: number; password?: string; contact?: string; extra?: HeaderField[] } = {}): Promise<SipResponse> {
+  async register(options: { expires?: number; q?: number; password?: string; contact?: string; extra?: HeaderField[]; body?: { contentType: string; content: string } } = {}): Promise<SipResponse> {
     const contactParams = options.q !== undefined ? `;q=${options.q}` : '';
     const build = (): SipRequest =>
       this.#request('REGISTER', `sip:${this.#options.domain}`, {
@@ -124,6 +124,7 @@ export class TestUa implements TransactionUser {
           { name: 'Expires', value: String(options.expires ?? 600) },
           ...(options.extra ?? []),
         ],
+        ...(options.body ? { body: options.body } : {}),
       });
     return this.#sendWithAuth(build, options.password ?? this.#options.password);
   }
@@ -179,7 +180,7 @@ export class TestUa implements TransactionUser {
     return this.#proxyDestination();
   }
 
-  #request(method: string, uri: string, init: { callId: string; cseq: number; to: string; fromTag?: string; extra?: HeaderField[] }): SipRequest {
+  #request(method: string, uri: string, init: { callId: string; cseq: number; to: string; fromTag?: string; extra?: HeaderField[]; body?: { contentType: string; content: string } }): SipRequest {
     const via: Via = {
       protocol: 'SIP/2.0',
       transport: this.protocol.toUpperCase(),
@@ -202,7 +203,9 @@ export class TestUa implements TransactionUser {
         { name: 'CSeq', value: `${init.cseq} ${method}` },
         ...(method === 'INVITE' ? [{ name: 'Contact', value: `<${this.contact}>` }] : []),
         ...(init.extra ?? []),
+        ...(init.body ? [{ name: 'Content-Type', value: init.body.contentType }] : []),
       ],
+      ...(init.body ? { body: init.body.content } : {}),
     });
     request.pushVia(via);
     return request;
