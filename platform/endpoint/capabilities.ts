@@ -10,13 +10,6 @@ export interface EndpointCapabilities {
   readonly uriSchemes: readonly string[];
 }
 
-export const coreCapabilities: EndpointCapabilities = {
-  allowedMethods: ['OPTIONS', 'ACK', 'CANCEL'],
-  supportedExtensions: [],
-  acceptedContentTypes: ['application/sdp'],
-  uriSchemes: ['sip', 'sips'],
-};
-
 /** What a registrar + proxy serves as a UAS — requests addressed to itself (no user part):
  *  OPTIONS and REGISTER. Anything else sent to it gets 405 with this Allow list. Requests for
  *  users are proxied and never meet these checks (a proxy does not apply §8.2 to what it
