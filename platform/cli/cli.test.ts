@@ -2,25 +2,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from './io.js';
+import { captureIo as captureLatin1 } from './test-helpers.js';
 import { main } from './main.js';
 
 const torture = new URL('../../../shared/conformance/sip-torture/', import.meta.url);
 
-function captureIo(stdin = ''): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout(text: string) {
-      io.out += text;
-    },
-    stderr(text: string) {
-      io.err += text;
-    },
-    readStdin: async () => Buffer.from(stdin, 'latin1'),
-  };
-  return io;
-}
+const captureIo = (stdin = ''): ReturnType<typeof captureLatin1> => captureLatin1(stdin, 'latin1');
 
 describe('switchboard sip lint', () => {
   it('prints the first line, each header and the body length of a valid message as JSON', async () => {

@@ -7,23 +7,10 @@ import { silentLogger } from '../log/logger.js';
 import { openCplStore } from '../store/cpl-store.js';
 import { registerCplCommands } from './cpl-command.js';
 import type { CliIo } from './io.js';
+import { captureIo } from './test-helpers.js';
 
 const fixture = (path: string): string => new URL(`../../cpl/fixtures/${path}`, import.meta.url).pathname;
 
-function captureIo(stdin = ''): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout(text: string) {
-      io.out += text;
-    },
-    stderr(text: string) {
-      io.err += text;
-    },
-    readStdin: async () => Buffer.from(stdin, 'utf8'),
-  };
-  return io;
-}
 
 /** `switchboard …` with only the cpl commands registered, wired as platform/cli/main.ts does. */
 async function run(argv: string[], io: CliIo): Promise<number> {

@@ -5,25 +5,11 @@ import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { registerIfcCommands } from './ifc-command.js';
 import type { CliIo } from './io.js';
+import { captureIo } from './test-helpers.js';
 
 const fixtures = new URL('../isc/fixtures/', import.meta.url);
 const profile = (name: string): string => new URL(`profiles/${name}`, fixtures).pathname;
 const request = (name: string): string => new URL(`requests/${name}`, fixtures).pathname;
-
-function captureIo(): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout(text: string) {
-      io.out += text;
-    },
-    stderr(text: string) {
-      io.err += text;
-    },
-    readStdin: async () => Buffer.alloc(0),
-  };
-  return io;
-}
 
 /** Runs `switchboard …` with only the ifc commands registered, wired as platform/cli/main.ts does. */
 async function run(argv: string[], io: CliIo): Promise<number> {

@@ -5,23 +5,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../log/logger.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
-import type { CliIo } from './io.js';
+import { captureIo } from './test-helpers.js';
 import { main } from './main.js';
 
-function captureIo(stdin = ''): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout(text: string) {
-      io.out += text;
-    },
-    stderr(text: string) {
-      io.err += text;
-    },
-    readStdin: async () => Buffer.from(stdin, 'utf8'),
-  };
-  return io;
-}
 
 async function cli(args: string[], stdin = ''): Promise<{ status: number; out: string; err: string }> {
   const io = captureIo(stdin);
