@@ -14,12 +14,13 @@
 import type { Logger } from '../log/logger.js';
 import type { ProxyCore } from '../proxy/proxy-core.js';
 import { createRedirectResponse } from '../proxy/redirect.js';
-import type { ContextOutcome } from '../proxy/response-context.js';
+import type { ContextOutcome, ResponseAction } from '../proxy/response-context.js';
 import type { ForwardOptions, ProxyTarget } from '../proxy/target.js';
 import type { Registrar } from '../registrar/registrar.js';
-import { classifyOutcome, type BranchOutcome, type Decision, type ProxyDecision, type ServiceTarget } from '../services/decision.js';
+import { classifyOutcome, type BranchOutcome, type Decision, type ProxyDecision, type ServiceResponse, type ServiceTarget } from '../services/decision.js';
+import { applyMessageEdits } from '../services/message-edits.js';
 import type { ServiceCall, ServiceDirection, ServiceEngine, ServiceHost } from '../services/service-engine.js';
-import { formatUri, paramText, parseUri, type NameAddr } from '../sip/index.js';
+import { formatUri, paramText, parseUri, type NameAddr, type SipRequest, type SipResponse } from '../sip/index.js';
 import type { Binding } from '../store/binding-repository.js';
 import { authenticatedIdentity } from './auth-stage.js';
 import { targetsFromBindings, type ReceivedRouting } from './proxy-stage.js';
@@ -69,6 +70,7 @@ export class ServicesStage implements RequestStage {
         aor,
         ...(caller ? { authenticatedAs: caller.aor } : {}),
         source,
+        local: { address: flow.local.address, port: flow.local.port },
         host: this.host,
       };
       for (const engine of this.#options.engines) {
@@ -105,6 +107,9 @@ export class ServicesStage implements RequestStage {
 
   async #proxy(incoming: IncomingRequest, decision: ProxyDecision, engine: string): Promise<void> {
     const { request, transaction } = incoming;
+    for (const provisional of decision.provisional ?? []) {
+      if (provisional.status > 100 && provisional.status < 200) incoming.reply(provisional.status, provisional.reason, provisional.headers ?? []);
+    }
     const targets = await this.#expand(decision.targets);
     if (targets.length === 0) {
       // Nothing to try: the outcome is a failure the engine may still act on.
@@ -120,6 +125,8 @@ export class ServicesStage implements RequestStage {
           this.#logger.error({ err: error, engine }, 'onOutcome(success) failed'),
         );
       },
+      ...(decision.onResponse ? { onResponse: (response: SipResponse, target: ProxyTarget) => this.#onResponse(incoming, decision, engine, response, target) } : {}),
+      ...(decision.onCancel ? { onCancel: decision.onCancel } : {}),
       onFailure: async (outcome) => {
         if (!decision.onOutcome) return false;
         const next = await decision.onOutcome(toBranchOutcome(outcome));
@@ -128,6 +135,22 @@ export class ServicesStage implements RequestStage {
         return true;
       },
     });
+  }
+
+  /** ProxyDecision.onResponse: the engine's verdict on one response, in the proxy's terms. */
+  async #onResponse(incoming: IncomingRequest, decision: ProxyDecision, engine: string, response: SipResponse, target: ProxyTarget): Promise<ResponseAction> {
+    const verdict = await decision.onResponse!({ ...toServiceResponse(response), target: formatUri(target.uri) });
+    switch (verdict.kind) {
+      case 'default':
+      case 'absorb':
+        return { kind: verdict.kind };
+      case 'forward':
+        return { kind: 'forward', response: verdict.edits ? applyMessageEdits(response, verdict.edits) : response };
+      case 'decide':
+        if (verdict.decision.kind === 'continue') return { kind: 'default' };
+        await this.#carryOut(incoming, verdict.decision, engine);
+        return { kind: 'taken' };
+    }
   }
 
   /** Engine targets that are AORs of ours are replaced by their registered contacts (as the
@@ -143,16 +166,18 @@ export class ServicesStage implements RequestStage {
         continue;
       }
       const location = this.#options.registrar.location;
+      const edits = target.edits;
+      const edit = edits ? { edit: (copy: SipRequest) => applyMessageEdits(copy, edits) } : {};
       if (location.aorOf(uri) !== undefined) {
         const result = await location.lookup(uri);
         if (result.kind === 'found') {
           for (const contact of targetsFromBindings(result.bindings, this.#options.receivedRouting ?? 'nat')) {
-            out.push(target.q !== undefined ? { ...contact, q: target.q } : contact);
+            out.push({ ...contact, ...(target.q !== undefined ? { q: target.q } : {}), ...edit });
           }
         }
         continue;
       }
-      out.push(target.q !== undefined ? { uri, q: target.q } : { uri });
+      out.push({ uri, ...(target.q !== undefined ? { q: target.q } : {}), ...edit });
     }
     return out;
   }
@@ -182,6 +207,22 @@ function toTargets(contacts: readonly ServiceTarget[]): ProxyTarget[] {
 
 /** The proxy's outcome in CPL's terms (RFC 3880 §6.1). */
 export function toBranchOutcome(outcome: ContextOutcome): BranchOutcome {
+  return { ...kindOf(outcome), response: toServiceResponse(outcome.response, outcome.noAnswer) };
+}
+
+/** A response as engines see it (plain data). */
+export function toServiceResponse(response: SipResponse, locallyGenerated = false): ServiceResponse {
+  const contentType = response.getHeader('Content-Type');
+  return {
+    status: response.status,
+    reason: response.reason,
+    headers: response.headerFields.map((field) => ({ name: field.name, value: field.value })),
+    ...(response.body.length > 0 ? { body: { contentType: contentType ?? 'application/octet-stream', content: response.body } } : {}),
+    ...(locallyGenerated ? { locallyGenerated } : {}),
+  };
+}
+
+function kindOf(outcome: ContextOutcome): BranchOutcome {
   const { response } = outcome;
   const kind = classifyOutcome(response.status, outcome.noAnswer);
   switch (kind) {

@@ -39,10 +39,11 @@ export function decrementMaxForwards(request: SipRequest): void {
  */
 export async function prepareCopy(original: SipRequest, target: ProxyTarget, context: PrepareContext): Promise<PreparedCopy> {
   // Step 1: "The proxy starts with a copy of the received request."
-  const request = original.clone();
+  let request = original.clone();
   // Step 2: "The Request-URI in the copy's start line MUST be replaced with the URI for this target."
   request.uri = target.uri;
   decrementMaxForwards(request);
+  if (target.edit) request = target.edit(request);
   // Step 6: Path of the binding becomes Route (RFC 3327 §5.3), then a strict next hop is adapted to.
   const path = target.path ?? [];
   prependRoutes(request, path);

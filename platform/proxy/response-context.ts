@@ -55,7 +55,23 @@ export interface ForwardHooks {
   onFailure?(outcome: ContextOutcome): boolean | Promise<boolean>;
   /** The first 2xx went upstream. */
   onSuccess?(response: SipResponse): void;
+  /**
+   * Every response of a branch except 100 (our Via already removed), before §16.7 acts on it;
+   * asked one at a time in arrival order (a SIP-CGI script per response, RFC 3050 §5.6.1.5).
+   * 2xx retransmissions and late answers of given-up branches are not asked.
+   */
+  onResponse?(response: SipResponse, target: ProxyTarget): ResponseAction | Promise<ResponseAction>;
+  /** The caller CANCELled while branches were pending (advisory; onFailure is not asked then). */
+  onCancel?(): void;
 }
+
+/**
+ * What onResponse wants: `default` — the §16.7 rules; `forward` — send `response` (a changed
+ * copy) upstream now (a final one ends the context and CANCELs pending branches); `absorb` — drop
+ * it (a final one is not a candidate for the best response); `taken` — the hook answered the
+ * caller itself or proxies anew: the context ends, pending branches are CANCELled.
+ */
+export type ResponseAction = { kind: 'default' } | { kind: 'forward'; response: SipResponse } | { kind: 'absorb' } | { kind: 'taken' };
 
 export interface ResponseContextDeps {
   transactions: ProxyTransactions;
@@ -115,6 +131,8 @@ export class ResponseContext {
   /** A 6xx arrived: no new branches (§16.7 step 5). */
   #noMoreBranches = false;
   #settled = false;
+  /** onResponse runs one response at a time, in arrival order. */
+  #hookQueue: Promise<void> = Promise.resolve();
 
   constructor(
     server: ServerTransaction,
@@ -175,6 +193,11 @@ export class ResponseContext {
     this.#cancelled = true;
     this.#groups = [];
     this.#stopGroupTimer();
+    try {
+      this.#hooks.onCancel?.();
+    } catch (error) {
+      this.#logger.error({ err: error }, 'onCancel hook threw');
+    }
     for (const branch of [...this.#current]) {
       if (!branch.pending) continue;
       this.#requestCancel(branch);
@@ -249,6 +272,63 @@ export class ResponseContext {
   // ---- responses (§16.7) -------------------------------------------------------------------
 
   #onResponse(branch: Branch, response: SipResponse): void {
+    const hook = this.#hooks.onResponse;
+    const retransmitted2xx = response.status >= 200 && response.status < 300 && this.#answered;
+    const late = response.status >= 200 && !branch.pending;
+    if (!hook || response.status === 100 || retransmitted2xx || late || this.#finished) return this.#onResponseDefault(branch, response);
+    if (response.status < 200) branch.provisional = true; // a CANCEL may go out meanwhile (§9.1)
+    this.#hookQueue = this.#hookQueue.then(() => this.#consult(hook, branch, response));
+  }
+
+  async #consult(hook: NonNullable<ForwardHooks['onResponse']>, branch: Branch, response: SipResponse): Promise<void> {
+    const view = response.clone();
+    view.popVia();
+    let action: ResponseAction;
+    try {
+      action = await hook(view, branch.target);
+    } catch (error) {
+      this.#logger.error({ err: error }, 'onResponse hook threw; default handling');
+      action = { kind: 'default' };
+    }
+    if (action.kind === 'default' || (this.#finished && !(response.status >= 200 && response.status < 300))) {
+      return this.#onResponseDefault(branch, response);
+    }
+    if (response.status < 200) {
+      // Branch bookkeeping as for any provisional; what goes upstream is the hook's choice.
+      if (branch.cancelWanted && !branch.cancelSent) this.#sendCancel(branch);
+      if (!branch.pending) return;
+      branch.state = 'proceeding';
+      if (this.isInvite) this.#startTimerC(branch);
+      if (action.kind === 'forward' && !this.#finished && !this.#answered) this.#respondUpstream(action.response);
+      if (action.kind === 'taken') this.#endTaken(undefined);
+      return;
+    }
+    if (action.kind === 'forward' && action.response.status < 300) return this.#on2xx(branch, action.response);
+    if (action.kind === 'absorb') return this.#complete(branch, undefined);
+    // forward (non-2xx final) or taken: this context is over.
+    if (!this.#endTaken(branch)) return;
+    if (action.kind === 'forward') this.#respondUpstream(action.response);
+  }
+
+  /** The hook answered for this context (or forwarded a final): no best-response choice, no new
+   *  branches, the pending ones CANCELled. False when the context had already finished. */
+  #endTaken(branch: Branch | undefined): boolean {
+    const wasFinished = this.#finished;
+    this.#finished = true;
+    if (branch) this.#complete(branch, undefined);
+    if (wasFinished) return false;
+    this.#groups = [];
+    this.#stopGroupTimer();
+    for (const other of this.#branches) {
+      if (other === branch || !other.pending) continue;
+      this.#requestCancel(other);
+      if (!other.provisional) this.#complete(other, this.#synthetic(487, 'Request Terminated'));
+    }
+    this.#settle();
+    return true;
+  }
+
+  #onResponseDefault(branch: Branch, response: SipResponse): void {
     if (response.status < 200) return this.#onProvisional(branch, response);
     // Step 3: "The proxy removes the topmost Via header field value from the response."
     response.popVia();

@@ -3,7 +3,7 @@
  * in parallel, sequentially, or by q-value groups"). The proxy is handed a target set; where it
  * came from (location service, a service engine, the Request-URI) is not its concern.
  */
-import type { Uri } from '../sip/index.js';
+import type { SipRequest, Uri } from '../sip/index.js';
 import type { Destination } from '../transport/types.js';
 
 export interface ProxyTarget {
@@ -17,6 +17,9 @@ export interface ProxyTarget {
   /** Send here instead of resolving the next hop (e.g. the NAT address a contact registered
    *  from). Ignored when `path` is non-empty: the first Path hop handles NAT (RFC 3327). */
   destination?: Destination;
+  /** Changes a service engine wants in this target's copy (RFC 3050 §5.6.1.2), made after
+   *  §16.6 steps 1–3 and before Route/Record-Route/Via; returns the changed copy. */
+  edit?: (copy: SipRequest) => SipRequest;
 }
 
 /**

@@ -111,6 +111,7 @@ describe('SIP-CGI scripts on calls through the proxy (SIPp over UDP)', () => {
     const invite = tracedMessages(uas.messages).find((m) => m.direction === 'received' && m.text.startsWith('INVITE'));
     expect(invite?.text).toMatch(new RegExp(`^INVITE sip:desk@127\\.0\\.0\\.1:${callee.port} SIP/2\\.0`));
     expect(header(invite?.text ?? '', 'Max-Forwards')).toBe('69');
+    expect(header(invite?.text ?? '', 'Contact')).toBe('<sip:server1@company.com>');
   });
 
   it('proxies to two destinations (two CGI-PROXY-REQUESTs fork): the busy one loses, the answer wins', async () => {
@@ -138,14 +139,15 @@ if [ -n "$REQUEST_METHOD" ]; then
 fi
 echo "CGI-FORWARD-RESPONSE this SIP/2.0"
 echo "Retry-After: 120"
-echo "X-Cgi-Seen: $RESPONSE_STATUS $REQUEST_TOKEN $([ -n "$RESPONSE_TOKEN" ] && echo has-token)"
+echo "X-Cgi-Seen: $RESPONSE_STATUS $REQUEST_TOKEN $([ -n "$RESPONSE_TOKEN" ] && echo has-token) $SIP_X_CALLEE"
 echo
 `,
     );
     const final = finalResponse(await call('fwd'));
     expect(final).toMatch(/^SIP\/2\.0 486 Busy Here/);
     expect(header(final, 'Retry-After')).toBe('120');
-    expect(header(final, 'X-Cgi-Seen')).toBe('486 first has-token');
+    expect(header(final, 'To')).toMatch(/SIPpTag01/); // the callee's own response, its To-tag kept
+    expect(header(final, 'X-Cgi-Seen')).toBe('486 first has-token busy-phone');
     expect((await busy.done).exitCode).toBe(0);
   });
 
@@ -177,6 +179,9 @@ printf 'SIP/2.0 480 Temporarily Unavailable\\nX-Cookie: %s\\n\\n' "$SCRIPT_COOKI
     );
     const caller = await call('fb', 'cgi-uac-call.xml');
     expect(received(caller).some((m) => m.startsWith('SIP/2.0 200'))).toBe(true);
+    expect(received(caller).some((m) => m.startsWith('SIP/2.0 181'))).toBe(true);
+    const ok = received(caller).find((m) => m.startsWith('SIP/2.0 200')) ?? '';
+    expect(header(ok, 'X-Forwarded-By')).toBe('forward-busy (voicemail)');
     expect((await busy.done).exitCode).toBe(0);
     expect((await voicemail.done).exitCode).toBe(0);
   });

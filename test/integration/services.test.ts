@@ -11,6 +11,12 @@ import { TestUa } from '../support/test-ua.js';
 
 const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Outcomes carry the best response itself (BranchOutcome.response); compared without it. */
+function withoutResponse(outcome: BranchOutcome): BranchOutcome {
+  const { response: _response, ...rest } = outcome;
+  return rest as BranchOutcome;
+}
+
 describe('service engines through the services stage', () => {
   let server: ProxyServer;
   const uas: TestUa[] = [];
@@ -92,13 +98,13 @@ describe('service engines through the services stage', () => {
             kind: 'proxy',
             targets: [{ uri: call.request.uri.kind === 'sip' ? `sip:bob@${server.domain}` : '' }],
             onOutcome: (outcome) => {
-              outcomes.push(outcome);
+              outcomes.push(withoutResponse(outcome));
               if (outcome.kind !== 'busy') return { kind: 'continue' };
               return {
                 kind: 'proxy',
                 targets: [{ uri: `sip:carol@${server.domain}` }],
                 onOutcome: (second) => {
-                  outcomes.push(second);
+                  outcomes.push(withoutResponse(second));
                   return { kind: 'continue' };
                 },
               };
@@ -135,7 +141,7 @@ describe('service engines through the services stage', () => {
                 targets: [{ uri: `sip:bob@${server.domain}` }],
                 options: { timeoutMs: 150 },
                 onOutcome: (outcome) => {
-                  outcomes.push(outcome);
+                  outcomes.push(withoutResponse(outcome));
                   return outcome.kind === 'noanswer' ? { kind: 'reject', status: 480, reason: 'Nobody Home' } : { kind: 'continue' };
                 },
               }
