@@ -8,6 +8,7 @@ import { registerSipCommands } from './sip-command.js';
 import { registerIfcCommands } from './ifc-command.js';
 import { registerCplCommands } from './cpl-command.js';
 import { registerUserCommands } from './user-command.js';
+import { registerAppCommands } from './app-command.js';
 import type { CliIo } from './io.js';
 import { processIo } from './io.js';
 
@@ -26,6 +27,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   registerIfcCommands(program, io, setStatus);
   registerCplCommands(program, io, setStatus);
   registerUserCommands(program, io, setStatus);
+  registerAppCommands(program, io, setStatus);
   // one line per command module: registerXCommands(program, io, setStatus);
   try {
     await program.parseAsync([...argv], { from: 'user' });

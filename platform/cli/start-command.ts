@@ -32,7 +32,12 @@ export function registerStartCommand(program: Command, io: CliIo, setStatus: (co
       const server = new SwitchboardServer(config, logger);
       await server.start();
       await new Promise<void>((resolve) => {
+        // A terminal's Ctrl-C reaches both the launcher (which forwards it) and the server
+        // process, so a repeated signal must not stop twice or kill mid-shutdown.
+        let stopping = false;
         const shutdown = (signal: NodeJS.Signals): void => {
+          if (stopping) return;
+          stopping = true;
           logger.info({ signal }, 'stopping');
           server.stop().then(resolve, (error: unknown) => {
             io.stderr(`error while stopping: ${(error as Error).message}\n`);
@@ -40,8 +45,8 @@ export function registerStartCommand(program: Command, io: CliIo, setStatus: (co
             resolve();
           });
         };
-        process.once('SIGINT', shutdown);
-        process.once('SIGTERM', shutdown);
+        process.on('SIGINT', shutdown);
+        process.on('SIGTERM', shutdown);
       });
     });
 }

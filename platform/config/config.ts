@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { appsConfigSchema } from '../sdk/host/apps-config.js';
 
 const port = z.number().int().min(0).max(65535);
 
@@ -149,6 +150,10 @@ export const configSchema = z
     cpl: cplSchema.default(cplSchema.parse({})),
     proxy: proxySchema.default(proxySchema.parse({})),
     auth: authSchema.default(authSchema.parse({})),
+    /** Sandboxed TypeScript apps (platform/sdk/host validates the section). */
+    apps: appsConfigSchema.prefault({}),
+    /** SIP-CGI (RFC 3050); absent: no scripts. Validated by platform/cgi (cgiConfigSchema) at startup. */
+    cgi: z.record(z.string(), z.unknown()).optional(),
     dataDir: z.string().min(1).default('./data'),
     log: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })

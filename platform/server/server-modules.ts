@@ -4,7 +4,10 @@
  * a CLI command, one `registerXCommands(program, io, setStatus)` line in platform/cli/main.ts).
  */
 import { createCplEngine, createCplMailer, CplScriptManager, handleCplRegister, type CplEngine } from '../../cpl/service/index.js';
+import { createCgiEngine, type CgiConfig } from '../cgi/index.js';
 import type { RegisterHook } from '../endpoint/registrar-stage.js';
+import { appRoutes } from '../http/app-routes.js';
+import { appContainerFor } from '../sdk/host/index.js';
 import type { SwitchboardConfig } from '../config/config.js';
 import { composerRoutes } from '../http/composer-routes.js';
 import { createCplRoutes } from '../http/cpl-routes.js';
@@ -34,7 +37,12 @@ export interface ServerContext {
 /** Service engines, asked in this order for every initial request (platform/services). */
 export function serviceEngines(context: ServerContext, host: ServiceHost): ServiceEngine[] {
   void host;
-  return [cpl(context).engine];
+  const { config } = context;
+  return [
+    cpl(context).engine,
+    ...(config.apps.enabled ? [appContainerFor(context).engine] : []),
+    ...(config.cgi ? [createCgiEngine(config.cgi as CgiConfig, context.logger, { serverName: config.domains[0], serverPort: config.sip.port })] : []),
+  ];
 }
 
 /** REGISTER payloads: a CPL script in a REGISTER body is stored for the registering user. */
@@ -59,6 +67,9 @@ export function httpRoutes(context: ServerContext): HttpRoutes[] {
       cache: cpl(context).engine.cache,
       compile: { floatingTimeZone: context.config.cpl.floatingTimeZone },
     }),
+    ...(context.config.apps.enabled
+      ? [appRoutes({ apps: appContainerFor(context).manager, kv: appContainerFor(context).kv, access: context.access })]
+      : []),
     composerRoutes(),
   ];
 }

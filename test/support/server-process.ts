@@ -36,7 +36,7 @@ export async function startServer(options: string[] | StartServerOptions = []): 
   const dataDir = given.dataDir ?? mkdtempSync(join(tmpdir(), 'switchboard-data-'));
   const child = spawn(
     process.execPath,
-    [launcher, 'start', '--host', '127.0.0.1', '--sip-port', String(sipPort), '--http-port', String(httpPort), '--data-dir', dataDir, ...extraArgs],
+    ['--no-node-snapshot', launcher, 'start', '--host', '127.0.0.1', '--sip-port', String(sipPort), '--http-port', String(httpPort), '--data-dir', dataDir, ...extraArgs],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const logs: string[] = [];

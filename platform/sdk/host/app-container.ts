@@ -5,34 +5,18 @@
  * the same context). Stored apps are loaded in the background at start; CLI deploys are picked
  * up every `apps.syncMs`.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { AppRuntime } from '../../container/index.js';
 import type { Logger } from '../../log/logger.js';
 import { createAppEngine, type AppEngine } from './app-engine.js';
 import { AppManager } from './app-manager.js';
 import { AppRepository } from './app-repository.js';
-import { appSelectionSchema } from './app-selection.js';
+import { appsConfigSchema } from './apps-config.js';
 import { openAppsDatabase } from './apps-database.js';
 import { capabilityProviders, createCapabilityContainer } from './capability-bindings.js';
 import { createSqliteKv, type KvBackend } from './kv-store.js';
 
-/** Config section `apps` (all optional). */
-export const appsConfigSchema = z
-  .object({
-    /** Run the app engine at all. */
-    enabled: z.boolean().default(true),
-    /** Which apps see which initial requests: `all` (deploy order) or rules per user/domain/method/direction. */
-    selection: appSelectionSchema.default('all'),
-    /** Where isolates run (platform/container README "Hosting decision"). */
-    hosting: z.enum(['in-process', 'worker']).default('in-process'),
-    /** How often CLI deploys are picked up, ms. */
-    syncMs: z.number().int().min(100).max(60_000).default(1000),
-    /** Idle application-session expiry, ms (JSR 289 default 3 minutes). */
-    sessionExpiryMs: z.number().int().min(1000).max(86_400_000).default(180_000),
-  })
-  .strict();
-
-export type AppsConfig = z.output<typeof appsConfigSchema>;
+export { appsConfigSchema, type AppsConfig } from './apps-config.js';
 
 export interface AppContainerContext {
   readonly dataDir: string;
