@@ -1,0 +1,113 @@
+/**
+ * The engines' view of the UA core (platform/services/user-agent.ts) over `UserAgentCore`:
+ * SipResponse → ServiceResponse, UaDialog → DialogHandle, and a `B2buaDecision` carried out
+ * on the INVITE server transaction the services stage holds.
+ */
+import type { Decision } from '../services/decision.js';
+import type {
+  B2buaDecision,
+  ClientEvents,
+  ClientHandle,
+  DialogHandle,
+  InDialogRequestEvent,
+  OutgoingRequestSpec,
+  UserAgentService,
+} from '../services/user-agent.js';
+import type { SipResponse } from '../sip/index.js';
+import type { InviteServerTransaction } from '../transaction/invite-server-transaction.js';
+import { startB2bua, type B2buaSession } from './user-agent-b2bua.js';
+import type { UserAgentCore } from './user-agent-core.js';
+import type { InDialogRequest, UaDialog } from './user-agent-dialog.js';
+import { toUaOutcome, toUaServiceResponse } from './user-agent-responses.js';
+
+export function createUserAgentService(core: UserAgentCore): UserAgentService {
+  return {
+    sendRequest(spec: OutgoingRequestSpec, events: ClientEvents = {}): ClientHandle {
+      const uac = core.sendRequest(spec, {
+        ...(events.onProvisional ? { onProvisional: (response: SipResponse) => events.onProvisional?.(toUaServiceResponse(response)) } : {}),
+        onFinal: (response, dialog) => events.onFinal?.(toUaServiceResponse(response, uac.finalIsLocal), dialog ? dialogHandle(dialog) : undefined),
+      });
+      return {
+        final: uac.final.then((response) => toUaServiceResponse(response, uac.finalIsLocal)),
+        dialog: () => uac.final.then(() => (uac.dialog ? dialogHandle(uac.dialog) : undefined)),
+        cancel: () => uac.cancel(),
+      };
+    },
+  };
+}
+
+const handles = new WeakMap<UaDialog, DialogHandle>();
+
+/** The one DialogHandle of a dialog (same object every time, so engines can compare them). */
+export function dialogHandle(dialog: UaDialog): DialogHandle {
+  let handle = handles.get(dialog);
+  if (handle) return handle;
+  const { callId, localTag, remoteTag } = dialog.dialog.id;
+  handle = {
+    id: dialog.id,
+    callId,
+    localTag,
+    remoteTag,
+    get state() {
+      return dialog.state;
+    },
+    request: (method, options = {}) => dialog.request(method, options).then((response) => toUaServiceResponse(response)),
+    bye: () => dialog.bye().then(() => undefined),
+    onRequest: (listener) => dialog.onRequest((incoming) => listener(toEvent(incoming))),
+    onEnd: (listener) => dialog.onEnd(listener),
+  };
+  handles.set(dialog, handle);
+  return handle;
+}
+
+/**
+ * Carries out a `b2bua` decision on the caller's INVITE. A leg-B failure goes to
+ * `decision.onOutcome`: `continue` relays B's status, anything else is handed to `carryOut`
+ * (the services stage's own: reject, redirect, proxy elsewhere …).
+ */
+export function carryOutB2bua(
+  core: UserAgentCore,
+  transaction: InviteServerTransaction,
+  decision: B2buaDecision,
+  carryOut: (decision: Exclude<Decision, { kind: 'continue' }>) => Promise<void>,
+): B2buaSession {
+  const onOutcome = decision.onOutcome;
+  const session: B2buaSession = startB2bua(core, transaction, {
+    target: decision.target,
+    ...(decision.from !== undefined ? { from: decision.from } : {}),
+    ...(decision.to !== undefined ? { to: decision.to } : {}),
+    ...(decision.headers ? { headers: decision.headers } : {}),
+    ...(decision.relayInDialog !== undefined ? { relayInDialog: decision.relayInDialog } : {}),
+    ...(onOutcome
+      ? {
+          onFailure: (response: SipResponse) => {
+            const local = session.legB.finalIsLocal;
+            void Promise.resolve()
+              .then(() => onOutcome(toUaOutcome(response, local)))
+              .then((next) => (next.kind === 'continue' ? session.answerCaller(response.status, response.reason) : carryOut(next)))
+              .catch((error: unknown) => {
+                core.logger.error({ err: error }, 'b2bua onOutcome failed');
+                session.answerCaller(500, 'Server Internal Error');
+              });
+            return true;
+          },
+        }
+      : {}),
+  });
+  void session.established.then((legs) => {
+    if (legs) decision.onLegs?.({ a: dialogHandle(legs.a), b: dialogHandle(legs.b) }, { terminate: () => session.terminate() });
+  });
+  void session.ended.then((end) => decision.onEnd?.(end));
+  return session;
+}
+
+function toEvent(incoming: InDialogRequest): InDialogRequestEvent {
+  const { request } = incoming;
+  const contentType = request.getHeader('Content-Type');
+  return {
+    method: request.method,
+    headers: request.headerFields.map((field) => ({ name: field.name, value: field.value })),
+    ...(request.body.length > 0 ? { body: { contentType: contentType ?? 'application/octet-stream', content: request.body } } : {}),
+    respond: (status, reason, options) => incoming.respond(status, reason, options),
+  };
+}
