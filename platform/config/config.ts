@@ -142,6 +142,23 @@ const cplSchema = z
   })
   .strict();
 
+const iscSchema = z
+  .object({
+    /** Act as an IMS Application Server for requests an S-CSCF routes here (TS 24.229 §5.7). */
+    enabled: z.boolean().default(false),
+    /** S-CSCFs whose requests get ISC treatment: `host` or `host:port` ([v6]:port). The Route
+     *  after ours must name one, and the request must come from its address. */
+    trustedScscf: z.array(z.string().min(1)).default([]),
+    /** Our iFC ServerName when it names us by a host the listeners/domains do not. */
+    asUri: z.string().regex(/^sips?:/u, 'a sip: or sips: URI').optional(),
+    /** Record-Route every request sent back to the S-CSCF (default: only when a service asks). */
+    recordRoute: z.boolean().default(false),
+    /** History-Info (RFC 7044) on retargeting. */
+    historyInfo: z.boolean().default(true),
+  })
+  .strict()
+  .refine((isc) => !isc.enabled || isc.trustedScscf.length > 0, { message: 'isc.enabled needs isc.trustedScscf' });
+
 export const configSchema = z
   .object({
     sip: sipSchema.default(sipSchema.parse({})),
@@ -152,6 +169,7 @@ export const configSchema = z
     auth: authSchema.default(authSchema.parse({})),
     /** Sandboxed TypeScript apps (platform/sdk/host validates the section). */
     apps: appsConfigSchema.prefault({}),
+    isc: iscSchema.default(iscSchema.parse({})),
     /** SIP-CGI (RFC 3050); absent: no scripts. Validated by platform/cgi (cgiConfigSchema) at startup. */
     cgi: z.record(z.string(), z.unknown()).optional(),
     dataDir: z.string().min(1).default('./data'),

@@ -12,6 +12,7 @@ import type { NonInviteServerTransaction } from '../transaction/non-invite-serve
 import type { ServerTransaction, TransactionUser } from '../transaction/transaction-user.js';
 import type { Flow } from '../transport/types.js';
 import type { IncomingRequest, RequestStage } from './request-stage.js';
+import type { UserAgentHooks } from './user-agent-core.js';
 
 /** Who handles the messages that reach the TU outside a new server transaction. The proxy core
  *  implements it (structurally); the endpoint does not depend on it. */
@@ -24,20 +25,26 @@ export interface OutOfTransactionHandler {
 export interface EndpointOptions {
   /** CANCEL, ACK-2xx and stray responses go here; without it the endpoint acts as a UAS. */
   outOfTransaction?: OutOfTransactionHandler;
+  /** The UA core: requests in its dialogs, ACKs of its 2xx, CANCELs of INVITEs it answers and
+   *  2xx retransmissions for its INVITEs go there before anything else (one Map lookup each). */
+  userAgent?: UserAgentHooks;
 }
 
 export class Endpoint implements TransactionUser {
   readonly #stages: readonly RequestStage[];
   readonly #logger: Logger;
   readonly #handler: OutOfTransactionHandler | undefined;
+  readonly #userAgent: UserAgentHooks | undefined;
 
   constructor(stages: readonly RequestStage[], logger: Logger, options: EndpointOptions = {}) {
     this.#stages = stages;
     this.#logger = logger.child({ component: 'endpoint' });
     this.#handler = options.outOfTransaction;
+    this.#userAgent = options.userAgent;
   }
 
   onRequest(request: SipRequest, transaction: ServerTransaction): void {
+    if (this.#userAgent?.handleRequest(request, transaction)) return;
     void this.#runStages(toIncoming(request, transaction));
   }
 
@@ -57,6 +64,7 @@ export class Endpoint implements TransactionUser {
   }
 
   onCancel(cancel: SipRequest, cancelTransaction: NonInviteServerTransaction, invite: InviteServerTransaction | undefined): void {
+    if (this.#userAgent?.handleCancel(cancel, cancelTransaction, invite)) return;
     if (this.#handler) {
       this.#handler.handleCancel(cancel, cancelTransaction, invite);
       return;
@@ -74,6 +82,7 @@ export class Endpoint implements TransactionUser {
   }
 
   onAck2xx(ack: SipRequest, flow: Flow): void {
+    if (this.#userAgent?.handleAck(ack, flow)) return;
     if (this.#handler) {
       this.#handler.handleAck(ack, flow);
       return;
@@ -83,6 +92,7 @@ export class Endpoint implements TransactionUser {
   }
 
   onStrayResponse(response: SipResponse, flow: Flow): void {
+    if (this.#userAgent?.handleStrayResponse(response, flow)) return;
     if (this.#handler) {
       this.#handler.handleStrayResponse(response, flow);
       return;

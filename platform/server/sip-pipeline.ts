@@ -24,6 +24,9 @@ import { ProxyStage, type ReceivedRouting, type RedirectPolicy } from '../endpoi
 import { RegistrarStage, type RegisterHook } from '../endpoint/registrar-stage.js';
 import { addressedToServer, RouteStage } from '../endpoint/route-stage.js';
 import { createServiceHost, ServicesStage } from '../endpoint/services-stage.js';
+import { createIscStage, type IscSettings } from '../endpoint/isc-stage.js';
+import { contactFromTransport } from '../endpoint/user-agent-contact.js';
+import { UserAgentCore } from '../endpoint/user-agent-core.js';
 import { ValidateStage } from '../endpoint/validate-stage.js';
 import type { Logger } from '../log/logger.js';
 import { ListenerIdentity } from '../proxy/local-identity.js';
@@ -67,6 +70,8 @@ export interface SipPipelineOptions {
    *  the ServiceHost first, for engines that follow registrations from the start. */
   engines?: readonly ServiceEngine[] | ((host: ServiceHost) => readonly ServiceEngine[]);
   redirect?: RedirectPolicy;
+  /** The AS role on ISC (TS 24.229 §5.7); absent: no ISC treatment. */
+  isc?: IscSettings;
   /** Forking and timers for location-service targets. */
   forwarding?: ForwardOptions;
   receivedRouting?: ReceivedRouting;
@@ -87,6 +92,8 @@ export interface SipPipeline {
   readonly limiter: FailureRateLimiter;
   /** What service engines see (location lookups, registration events). */
   readonly serviceHost: ServiceHost;
+  /** Requests we originate and dialogs we hold (UAC, B2BUA legs). */
+  readonly userAgent: UserAgentCore;
   /** Bind the listeners and start the expiry sweep. */
   start(): Promise<void>;
   /** Close the listeners, stop timers; the store stays open (the caller owns it). */
@@ -118,6 +125,7 @@ export function buildSipPipeline(options: SipPipelineOptions): SipPipeline {
   });
   const limiter = new FailureRateLimiter(auth.limiter);
 
+  const userAgent = new UserAgentCore({ transactions, contact: contactFromTransport(transport), logger, userAgent: 'Switchboard' });
   const forServer = (request: SipRequest): boolean => addressedToServer(request, identity, domains);
   const engines = typeof options.engines === 'function' ? options.engines(createServiceHost(registrar)) : (options.engines ?? []);
   const services = new ServicesStage({
@@ -128,8 +136,11 @@ export function buildSipPipeline(options: SipPipelineOptions): SipPipeline {
     logger,
     ...(options.receivedRouting ? { receivedRouting: options.receivedRouting } : {}),
   });
+  // First: it must read our own Route before RouteStage pops it (§16.4).
+  const isc = options.isc ? createIscStage(options.isc, { proxy, engines, host: services.host, logger }) : undefined;
   const endpoint = new Endpoint(
     [
+      ...(isc ? [isc] : []),
       new RouteStage({ proxy, domains, logger, ...(options.allowRelay !== undefined ? { allowRelay: options.allowRelay } : {}) }),
       new ConditionalStage(new ValidateStage(serverCapabilities), forServer),
       new ConditionalStage(new OptionsStage(serverCapabilities), forServer),
@@ -156,7 +167,7 @@ export function buildSipPipeline(options: SipPipelineOptions): SipPipeline {
       new FallbackStage(),
     ],
     logger,
-    { outOfTransaction: proxy },
+    { outOfTransaction: proxy, userAgent },
   );
   transactions.setUser(endpoint);
   transport.onMessage(transactions.handleInbound);
@@ -171,6 +182,7 @@ export function buildSipPipeline(options: SipPipelineOptions): SipPipeline {
     authenticator,
     limiter,
     serviceHost: services.host,
+    userAgent,
     async start() {
       await transport.start();
       registrar.startSweeper();
@@ -180,6 +192,7 @@ export function buildSipPipeline(options: SipPipelineOptions): SipPipeline {
       if (!started) return;
       started = false;
       registrar.stopSweeper();
+      userAgent.close();
       await transport.stop();
       transactions.close();
     },

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { FailureRateLimiterOptions } from '../../platform/auth/failure-rate-limiter.js';
 import { generateNonceSecret } from '../../platform/auth/nonce.js';
 import { serverCapabilities, type EndpointCapabilities } from '../../platform/endpoint/capabilities.js';
+import type { IscSettings } from '../../platform/endpoint/isc-stage.js';
 import type { ReceivedRouting, RedirectPolicy } from '../../platform/endpoint/proxy-stage.js';
 import { silentLogger, type Logger } from '../../platform/log/logger.js';
 import type { ProxyConfig } from '../../platform/proxy/proxy-config.js';
@@ -45,6 +46,8 @@ export interface ProxyServerOptions {
   forwarding?: ForwardOptions;
   receivedRouting?: ReceivedRouting;
   logger?: Logger;
+  /** The AS role on ISC (platform/endpoint/isc-stage.ts), first of the pipeline's stages. */
+  isc?: IscSettings;
 }
 
 export interface ProxyServer {
@@ -102,6 +105,7 @@ export async function startProxyServer(options: ProxyServerOptions = {}): Promis
     ...(options.redirect ? { redirect: options.redirect } : {}),
     ...(options.forwarding ? { forwarding: options.forwarding } : {}),
     ...(options.receivedRouting ? { receivedRouting: options.receivedRouting } : {}),
+    ...(options.isc ? { isc: options.isc } : {}),
   });
   await pipeline.start();
 

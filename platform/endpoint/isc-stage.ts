@@ -1,0 +1,344 @@
+/**
+ * The AS role on the ISC interface (TS 24.229 §5.7, TS 23.218 §6–§9): an S-CSCF whose iFC
+ * named us sends an initial request with `Route: <us;lr>, <S-CSCF URI with its original-dialog
+ * identifier;lr>`. This stage runs before the route stage (which would otherwise pop our Route
+ * before its parameters are read, and refuse the pre-loaded foreign Route as relaying):
+ *
+ *  1. Recognise it: initial request, our Route on top, a trusted S-CSCF's next, sent from a
+ *     trusted S-CSCF address (RFC 5502 §6 / 24.229 §5.7.1.3A: trust domain). Anything else is
+ *     left to the ordinary stages untouched.
+ *  2. Pop our Route only; the S-CSCF Route stays byte for byte (24.229 §5.7.4: the ODI must
+ *     come back). §16.3 checks as any proxy.
+ *  3. Served user and session case (platform/isc/as/isc-session.ts). No digest challenge: the
+ *     S-CSCF asserted the identity (RFC 3325), so an originating call runs as the served user.
+ *  4. Ask the service engines (the same list and order as the services stage) for that user
+ *     and direction; the first decision that is not `continue` is carried out as an AS may:
+ *     - continue: proxy (§5.7.4) — the request goes back to the S-CSCF unchanged;
+ *     - proxy: back to the S-CSCF through the remaining Route set, one branch per target with
+ *       the target as Request-URI (a changed Request-URI is a retarget: History-Info, RFC 7044;
+ *       the S-CSCF then ends the terminating chain, isc.md §5.3). Targets are never replaced by
+ *       registered contacts — the S-CSCF owns the location service. Record-Route only when the
+ *       decision asks for it (`options.recordRoute`) or `recordRoute` is configured: an AS that
+ *       does not Record-Route leaves the dialog (23.218 §9.1.1: subsequent requests then skip it);
+ *     - reject / respond: terminating UA (§5.7.2) — our final response ends the chain;
+ *     - redirect: redirect server (§5.7.2) — 3xx, carrying an application/3gpp-ims+xml body of
+ *       the request along.
+ *  P-Asserted-Identity, P-Charging-Vector, P-Charging-Function-Addresses and P-Served-User are
+ *  copied like every other header (the S-CSCF is in our trust domain).
+ */
+import { lookup } from 'node:dns/promises';
+import type { Logger } from '../log/logger.js';
+import {
+  addRetargetHistory,
+  checkIscRoutes,
+  determineIscSession,
+  isRetarget,
+  parseTrustedScscfs,
+  setIscFacts,
+  TrustedScscfs,
+  type AddressResolver,
+} from '../isc/as/index.js';
+import { isLocalUri } from '../proxy/local-identity.js';
+import type { ProxyCore } from '../proxy/proxy-core.js';
+import { redirectContacts } from '../proxy/redirect.js';
+import type { ResponseAction } from '../proxy/response-context.js';
+import { writeRoutes } from '../proxy/route-processing.js';
+import type { ForwardOptions, ProxyTarget } from '../proxy/target.js';
+import type { Decision, ProxyDecision, ServiceTarget } from '../services/decision.js';
+import { applyMessageEdits } from '../services/message-edits.js';
+import type { ServiceCall, ServiceEngine, ServiceHost } from '../services/service-engine.js';
+import { checkRequest, createResponse, formatUri, generateTag, parseUri, type SipRequest, type SipResponse, type SipUri, type Uri } from '../sip/index.js';
+import type { IncomingRequest, RequestStage, StageOutcome } from './request-stage.js';
+import { isInDialog } from './route-stage.js';
+import { toBranchOutcome, toServiceResponse } from './services-stage.js';
+
+export interface IscStageOptions {
+  proxy: ProxyCore;
+  /** The service engines, in the services stage's order. */
+  engines: readonly ServiceEngine[];
+  /** The ServiceHost of the services stage; its location lookups are answered by the S-CSCF's
+   *  routing here (see iscServiceHost). */
+  host: ServiceHost;
+  trusted: TrustedScscfs;
+  /** Our ServerName as provisioned in the iFCs, when it names us by a host the listeners and
+   *  served domains do not (e.g. `sip:as.ims.example.com`). */
+  asUri?: string;
+  /** Record-Route every request sent back (default false: only when a decision asks). */
+  recordRoute?: boolean;
+  /** History-Info on retargeting (default true). */
+  historyInfo?: boolean;
+  logger: Logger;
+}
+
+/** The `isc` section of the configuration. */
+export interface IscSettings {
+  /** S-CSCFs whose requests get ISC treatment: `host` or `host:port`. */
+  trustedScscf: readonly string[];
+  asUri?: string;
+  recordRoute?: boolean;
+  historyInfo?: boolean;
+}
+
+/** The stage for a configuration section; throws on a bad `trustedScscf` entry or `asUri`. */
+export function createIscStage(settings: IscSettings, parts: Pick<IscStageOptions, 'proxy' | 'engines' | 'host' | 'logger'> & { resolve?: AddressResolver }): IscStage {
+  const parsed = parseTrustedScscfs(settings.trustedScscf);
+  if (!parsed.ok) throw new Error(parsed.error);
+  return new IscStage({
+    proxy: parts.proxy,
+    engines: parts.engines,
+    host: parts.host,
+    logger: parts.logger,
+    trusted: new TrustedScscfs(parsed.entries, parts.resolve ?? resolveAddresses),
+    ...(settings.asUri !== undefined ? { asUri: settings.asUri } : {}),
+    ...(settings.recordRoute !== undefined ? { recordRoute: settings.recordRoute } : {}),
+    ...(settings.historyInfo !== undefined ? { historyInfo: settings.historyInfo } : {}),
+  });
+}
+
+/** Never offered to engines over ISC: hop-by-hop or registrations (third-party REGISTER is not
+ *  routed with an ODI Route). OPTIONS and the rest go back to the S-CSCF as they came. */
+const NOT_FOR_SERVICES = new Set(['REGISTER', 'ACK', 'CANCEL', 'OPTIONS']);
+
+export class IscStage implements RequestStage {
+  readonly name = 'isc';
+  readonly #options: IscStageOptions;
+  readonly #logger: Logger;
+  readonly #host: ServiceHost;
+  readonly #asUri: SipUri | undefined;
+
+  constructor(options: IscStageOptions) {
+    this.#options = options;
+    this.#logger = options.logger.child({ stage: 'isc' });
+    this.#host = iscServiceHost(options.host);
+    const as = options.asUri === undefined ? undefined : parseUri(options.asUri);
+    if (as !== undefined && as.kind !== 'sip') throw new Error(`isc.asUri must be a SIP URI: ${options.asUri}`);
+    this.#asUri = as;
+  }
+
+  async handle(incoming: IncomingRequest): Promise<StageOutcome> {
+    const { request, transaction } = incoming;
+    if (request.method === 'ACK' || request.method === 'CANCEL' || !request.hasHeader('Route') || isInDialog(request)) return 'continue';
+    let routes;
+    try {
+      routes = request.routes;
+    } catch {
+      return 'continue'; // the route stage answers 400
+    }
+    const check = checkIscRoutes(routes, (uri) => this.#isOwn(uri), this.#options.trusted);
+    if (check.kind === 'not-for-us') return 'continue';
+    const source = transaction.flow.remote;
+    if (check.kind === 'untrusted' || !(await this.#options.trusted.isTrustedSource(source.address))) {
+      const reason = check.kind === 'untrusted' ? check.reason : `source ${source.address} is not a trusted S-CSCF`;
+      // A Route to us alone is ordinary (outbound proxy); a refused P-Served-User is worth a line.
+      const claim = request.hasHeader('P-Served-User');
+      this.#logger[claim ? 'info' : 'debug']({ callId: request.callId, source: source.address, reason }, 'no ISC treatment');
+      return 'continue';
+    }
+
+    // 24.229 §5.7.4: remove our own Route entry; the ODI Route below it is kept as received.
+    const scscfRoute = request.getHeaders('Route')[1] as string;
+    writeRoutes(request, request.getHeaders('Route').slice(1));
+    const proxy = this.#options.proxy;
+    const verdict = checkRequest(request, { role: 'proxy', extensions: proxy.config.proxyExtensions });
+    if (verdict.action === 'reject') {
+      incoming.reply(verdict.status, verdict.reason, verdict.headers);
+      return 'handled';
+    }
+    if (verdict.action === 'drop') return 'handled';
+    const validation = proxy.validate(request);
+    if (!validation.ok) {
+      incoming.reply(validation.status, validation.reason, validation.headers);
+      return 'handled';
+    }
+
+    const session = determineIscSession(request, check.own, check.scscf);
+    if ('error' in session) {
+      this.#logger.info({ callId: request.callId, error: session.error }, 'ISC request without a served user: sent back unchanged');
+      this.#sendBack(incoming, false);
+      return 'handled';
+    }
+    if (session.warnings.length > 0) this.#logger.info({ callId: request.callId, warnings: session.warnings }, 'ISC request');
+    setIscFacts(request, { ...session, scscfRoute });
+
+    if (!NOT_FOR_SERVICES.has(request.method)) {
+      const flow = transaction.flow;
+      const call: ServiceCall = {
+        request,
+        direction: session.direction,
+        aor: session.aor,
+        // RFC 3325: the S-CSCF asserted who the originating user is.
+        ...(session.direction === 'originating' ? { authenticatedAs: session.aor } : {}),
+        source: { protocol: flow.protocol, address: flow.remote.address, port: flow.remote.port },
+        local: { address: flow.local.address, port: flow.local.port },
+        host: this.#host,
+      };
+      for (const engine of this.#options.engines) {
+        if (engine.directions && !engine.directions.includes(session.direction)) continue;
+        const decision = await engine.decide(call);
+        if (decision.kind === 'continue') continue;
+        this.#logger.debug({ engine: engine.name, servedUser: session.servedUser, sessionCase: session.sessionCase, decision: decision.kind, callId: request.callId }, 'ISC service decided');
+        await this.#carryOut(incoming, decision, engine.name);
+        return 'handled';
+      }
+    }
+    this.#sendBack(incoming, this.#options.recordRoute ?? false);
+    return 'handled';
+  }
+
+  #isOwn(uri: SipUri): boolean {
+    if (isLocalUri(this.#options.proxy.identity, uri)) return true;
+    const as = this.#asUri;
+    if (as === undefined || as.host.toLowerCase() !== uri.host.toLowerCase()) return false;
+    const secure = (u: SipUri): boolean => u.scheme === 'sips';
+    return (as.port ?? (secure(as) ? 5061 : 5060)) === (uri.port ?? (secure(uri) ? 5061 : 5060));
+  }
+
+  /** §5.7.4 with the request as it is: the Request-URI unchanged, to the S-CSCF Route. */
+  #sendBack(incoming: IncomingRequest, recordRoute: boolean): void {
+    const { request, transaction } = incoming;
+    this.#options.proxy.forward(transaction, request, [{ uri: request.uri }], { recordRoute, forking: 'parallel' });
+  }
+
+  async #carryOut(incoming: IncomingRequest, decision: Exclude<Decision, { kind: 'continue' }>, engine: string): Promise<void> {
+    const { request, transaction } = incoming;
+    if (transaction.finalResponse !== undefined || transaction.terminated) return; // cancelled meanwhile
+    switch (decision.kind) {
+      case 'reject':
+        incoming.reply(decision.status, decision.reason);
+        return;
+      case 'respond':
+        incoming.reply(decision.status, decision.reason, decision.headers ?? [], decision.body);
+        return;
+      case 'redirect':
+        transaction.respond(redirectResponse(request, decision.contacts, decision.permanent ? 301 : 302));
+        return;
+      case 'proxy':
+        return this.#proxy(incoming, decision, engine);
+    }
+  }
+
+  async #proxy(incoming: IncomingRequest, decision: ProxyDecision, engine: string): Promise<void> {
+    const { request, transaction } = incoming;
+    for (const provisional of decision.provisional ?? []) {
+      if (provisional.status > 100 && provisional.status < 200) incoming.reply(provisional.status, provisional.reason, provisional.headers ?? []);
+    }
+    const targets = this.#targets(request, decision.targets);
+    if (targets.length === 0) {
+      const next = decision.onOutcome ? await decision.onOutcome({ kind: 'failure', status: 480, reason: 'Temporarily Unavailable' }) : { kind: 'continue' as const };
+      if (next.kind === 'continue') incoming.reply(480, 'Temporarily Unavailable');
+      else await this.#carryOut(incoming, next, engine);
+      return;
+    }
+    this.#options.proxy.forward(transaction, request, targets, this.#forwardOptions(decision), {
+      onSuccess: (response) => {
+        void Promise.resolve(decision.onOutcome?.({ kind: 'success', status: response.status })).catch((error: unknown) =>
+          this.#logger.error({ err: error, engine }, 'onOutcome(success) failed'),
+        );
+      },
+      ...(decision.onResponse ? { onResponse: (response: SipResponse, target: ProxyTarget) => this.#onResponse(incoming, decision, engine, response, target) } : {}),
+      ...(decision.onCancel ? { onCancel: decision.onCancel } : {}),
+      onFailure: async (outcome) => {
+        if (!decision.onOutcome) return false;
+        const next = await decision.onOutcome(toBranchOutcome(outcome));
+        if (next.kind === 'continue') return false;
+        await this.#carryOut(incoming, next, engine);
+        return true;
+      },
+    });
+  }
+
+  async #onResponse(incoming: IncomingRequest, decision: ProxyDecision, engine: string, response: SipResponse, target: ProxyTarget): Promise<ResponseAction> {
+    const verdict = await decision.onResponse!({ ...toServiceResponse(response), target: formatUri(target.uri) });
+    switch (verdict.kind) {
+      case 'default':
+      case 'absorb':
+        return { kind: verdict.kind };
+      case 'forward':
+        return { kind: 'forward', response: verdict.edits ? applyMessageEdits(response, verdict.edits) : response };
+      case 'decide':
+        if (verdict.decision.kind === 'continue') return { kind: 'default' };
+        await this.#carryOut(incoming, verdict.decision, engine);
+        return { kind: 'taken' };
+    }
+  }
+
+  /** One branch per target, each sent back to the S-CSCF (the request's remaining Route). */
+  #targets(request: SipRequest, targets: readonly ServiceTarget[]): ProxyTarget[] {
+    const received = request.uri;
+    const historyInfo = this.#options.historyInfo ?? true;
+    const out: ProxyTarget[] = [];
+    let retargets = 0;
+    for (const target of targets) {
+      let uri: Uri;
+      try {
+        uri = parseUri(target.uri);
+      } catch {
+        this.#logger.warn({ uri: target.uri }, 'service target is not a URI; skipped');
+        continue;
+      }
+      const retarget = isRetarget(received, uri);
+      // Not a retarget (the same identity): the Request-URI stays exactly as received.
+      if (!retarget) uri = received;
+      const branch = retarget ? ++retargets : 0;
+      const edits = target.edits;
+      const edit =
+        edits || (retarget && historyInfo)
+          ? {
+              edit: (copy: SipRequest): SipRequest => {
+                const changed = edits ? applyMessageEdits(copy, edits) : copy;
+                if (retarget && historyInfo) addRetargetHistory(changed, received, branch);
+                return changed;
+              },
+            }
+          : {};
+      out.push({ uri, ...(target.q !== undefined ? { q: target.q } : {}), ...edit });
+    }
+    return out;
+  }
+
+  #forwardOptions(decision: ProxyDecision): ForwardOptions {
+    const options = decision.options ?? {};
+    const forwarding: ForwardOptions = { recordRoute: options.recordRoute ?? this.#options.recordRoute ?? false };
+    if (options.forking) forwarding.forking = options.forking;
+    if (options.timeoutMs !== undefined) forwarding.timeoutMs = options.timeoutMs;
+    if (options.recurse !== undefined) forwarding.recurse = options.recurse;
+    return forwarding;
+  }
+}
+
+/**
+ * The ServiceHost engines see on ISC. The served user's registrations live in the S-CSCF, not
+ * here, so a location lookup answers with the URI itself: proxying to it sends the request back
+ * to the S-CSCF, which routes it to the registered contacts (terminating procedures,
+ * 24.229 §5.4.3.3). Registration events and local domains are the base host's.
+ */
+export function iscServiceHost(base: ServiceHost): ServiceHost {
+  return {
+    async lookup(uri) {
+      return { kind: 'found', contacts: [{ uri, q: 1, expiresAt: Date.now() + 3_600_000 }] };
+    },
+    isLocalDomain: (domain) => base.isLocalDomain(domain),
+    onRegistration: (listener) => base.onRegistration(listener),
+  };
+}
+
+/** The system resolver for trusted S-CSCF host names (A and AAAA). */
+export const resolveAddresses: AddressResolver = async (host) => (await lookup(host, { all: true })).map((entry) => entry.address);
+
+/** §5.7.2: a redirecting AS "shall propagate any received IM CN subsystem XML message body". */
+function redirectResponse(request: SipRequest, contacts: readonly ServiceTarget[], status: 301 | 302): SipResponse {
+  const targets: ProxyTarget[] = [];
+  for (const contact of contacts) {
+    try {
+      targets.push({ uri: parseUri(contact.uri), ...(contact.q !== undefined ? { q: contact.q } : {}) });
+    } catch {
+      // not a URI: left out of the redirect
+    }
+  }
+  const ims = request.contentType === 'application/3gpp-ims+xml' && request.body.length > 0;
+  return createResponse(request, status, status === 301 ? 'Moved Permanently' : 'Moved Temporarily', {
+    toTag: generateTag(),
+    headers: redirectContacts(targets),
+    ...(ims ? { body: request.body, contentType: 'application/3gpp-ims+xml' } : {}),
+  });
+}
