@@ -214,6 +214,11 @@ export class IscStage implements RequestStage {
         return;
       case 'proxy':
         return this.#proxy(incoming, decision, engine);
+      case 'b2bua':
+        // TS 24.229 §5.7.5 (AS as B2BUA) needs leg B routed back through the S-CSCF: not built yet.
+        this.#logger.warn({ engine, callId: request.callId }, 'b2bua decision on an ISC request is not supported: 501');
+        incoming.reply(501, 'B2BUA Not Supported On ISC');
+        return;
     }
   }
 

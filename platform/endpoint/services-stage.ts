@@ -17,6 +17,9 @@ import { createRedirectResponse } from '../proxy/redirect.js';
 import type { ContextOutcome, ResponseAction } from '../proxy/response-context.js';
 import type { ForwardOptions, ProxyTarget } from '../proxy/target.js';
 import type { Registrar } from '../registrar/registrar.js';
+import type { B2buaDecision } from '../services/user-agent.js';
+import { carryOutB2bua, createUserAgentService } from './user-agent-service.js';
+import type { UserAgentCore } from './user-agent-core.js';
 import { classifyOutcome, type BranchOutcome, type Decision, type ProxyDecision, type ServiceResponse, type ServiceTarget } from '../services/decision.js';
 import { applyMessageEdits } from '../services/message-edits.js';
 import type { ServiceCall, ServiceDirection, ServiceEngine, ServiceHost } from '../services/service-engine.js';
@@ -34,6 +37,8 @@ export interface ServicesStageOptions {
   domains: readonly string[];
   logger: Logger;
   receivedRouting?: ReceivedRouting;
+  /** Requests the server originates and B2BUA legs (`b2bua` decisions); absent: 501 for them. */
+  userAgent?: UserAgentCore;
 }
 
 /** Methods that never reach engines: registrations, and what only makes sense hop by hop. */
@@ -48,7 +53,7 @@ export class ServicesStage implements RequestStage {
   constructor(options: ServicesStageOptions) {
     this.#options = options;
     this.#logger = options.logger.child({ stage: 'services' });
-    this.host = createServiceHost(options.registrar);
+    this.host = createServiceHost(options.registrar, options.userAgent);
   }
 
   async handle(incoming: IncomingRequest): Promise<StageOutcome> {
@@ -102,7 +107,29 @@ export class ServicesStage implements RequestStage {
       }
       case 'proxy':
         return this.#proxy(incoming, decision, engine);
+      case 'b2bua':
+        return this.#b2bua(incoming, decision, engine);
     }
+  }
+
+  /** The server answers the INVITE itself and calls the target on a new leg (an AOR of ours is
+   *  looked up first: the best-q contact is called). */
+  async #b2bua(incoming: IncomingRequest, decision: B2buaDecision, engine: string): Promise<void> {
+    const { transaction } = incoming;
+    const ua = this.#options.userAgent;
+    if (ua === undefined || transaction.kind !== 'invite-server') {
+      incoming.reply(ua === undefined ? 501 : 405);
+      return;
+    }
+    const [target] = (await this.#expand([{ uri: decision.target }])).sort((a, b) => (b.q ?? 1) - (a.q ?? 1));
+    if (target === undefined) {
+      const outcome: BranchOutcome = { kind: 'failure', status: 480, reason: 'Temporarily Unavailable' };
+      const next = decision.onOutcome ? await decision.onOutcome(outcome) : { kind: 'continue' as const };
+      if (next.kind === 'continue') incoming.reply(480, 'Temporarily Unavailable');
+      else await this.#carryOut(incoming, next, engine);
+      return;
+    }
+    carryOutB2bua(ua, transaction, { ...decision, target: formatUri(target.uri) }, (next) => this.#carryOut(incoming, next, engine));
   }
 
   async #proxy(incoming: IncomingRequest, decision: ProxyDecision, engine: string): Promise<void> {
@@ -256,7 +283,7 @@ function redirectTargets(contacts: NameAddr[] | '*'): ServiceTarget[] {
 }
 
 /** The ServiceHost engines see, over the registrar's location service and events. */
-export function createServiceHost(registrar: Registrar): ServiceHost {
+export function createServiceHost(registrar: Registrar, userAgent?: UserAgentCore): ServiceHost {
   const toContact = (binding: Binding) => ({ uri: binding.contactUri, q: binding.q, expiresAt: binding.expiresAt });
   return {
     async lookup(uri) {
@@ -267,5 +294,6 @@ export function createServiceHost(registrar: Registrar): ServiceHost {
     isLocalDomain: (domain) => registrar.location.isOurDomain(domain),
     onRegistration: (listener) =>
       registrar.onBindingChange((change) => listener({ type: change.type, aor: change.binding.aor, contact: toContact(change.binding) })),
+    ...(userAgent !== undefined ? { userAgent: createUserAgentService(userAgent) } : {}),
   };
 }

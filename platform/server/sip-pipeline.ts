@@ -127,9 +127,10 @@ export function buildSipPipeline(options: SipPipelineOptions): SipPipeline {
 
   const userAgent = new UserAgentCore({ transactions, contact: contactFromTransport(transport), logger, userAgent: 'Switchboard' });
   const forServer = (request: SipRequest): boolean => addressedToServer(request, identity, domains);
-  const engines = typeof options.engines === 'function' ? options.engines(createServiceHost(registrar)) : (options.engines ?? []);
+  const engines = typeof options.engines === 'function' ? options.engines(createServiceHost(registrar, userAgent)) : (options.engines ?? []);
   const services = new ServicesStage({
     engines,
+    userAgent,
     proxy,
     registrar,
     domains,

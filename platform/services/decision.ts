@@ -4,6 +4,7 @@
  * read these without touching the SIP core.
  */
 import type { HeaderField } from '../sip/index.js';
+import type { B2buaDecision } from './user-agent.js';
 
 /** One place to try: a URI and, optionally, its preference (RFC 3261 §20.10 q, 0..1). */
 export interface ServiceTarget {
@@ -130,7 +131,9 @@ export interface ContinueDecision {
   kind: 'continue';
 }
 
-export type Decision = ProxyDecision | RedirectDecision | RejectDecision | RespondDecision | ContinueDecision;
+/** `b2bua` (platform/services/user-agent.ts): the server answers the INVITE and calls the target
+ *  itself on a new leg; only for INVITE and only when the host has a UA core. */
+export type Decision = ProxyDecision | RedirectDecision | RejectDecision | RespondDecision | ContinueDecision | B2buaDecision;
 
 /**
  * How a proxy attempt ended, in the terms of CPL's proxy outputs (RFC 3880 §6.1):

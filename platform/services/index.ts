@@ -24,3 +24,17 @@ export type {
   ServiceEngine,
   ServiceHost,
 } from './service-engine.js';
+export type {
+  B2buaControl,
+  B2buaDecision,
+  B2buaEnd,
+  B2buaLegs,
+  ClientEvents,
+  ClientHandle,
+  DialogEndReason,
+  DialogHandle,
+  InDialogRequestEvent,
+  MessageBodySpec,
+  OutgoingRequestSpec,
+  UserAgentService,
+} from './user-agent.js';

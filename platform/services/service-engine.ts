@@ -16,6 +16,7 @@
  */
 import type { SipRequest } from '../sip/index.js';
 import type { Decision } from './decision.js';
+import type { UserAgentService } from './user-agent.js';
 
 /** Whose service runs: the caller's (originating, before routing) or the callee's (terminating,
  *  the Request-URI is one of our users). */
@@ -66,6 +67,8 @@ export interface ServiceHost {
   isLocalDomain(domain: string): boolean;
   /** Registration events; returns the unsubscribe function. */
   onRegistration(listener: (event: RegistrationEvent) => void): () => void;
+  /** Originate requests and hold dialogs (absent when the server runs without a UA core). */
+  readonly userAgent?: UserAgentService;
 }
 
 export interface ServiceEngine {
