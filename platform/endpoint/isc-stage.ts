@@ -50,7 +50,8 @@ import type { ServiceCall, ServiceEngine, ServiceHost } from '../services/servic
 import { checkRequest, createResponse, formatUri, generateTag, parseUri, type SipRequest, type SipResponse, type SipUri, type Uri } from '../sip/index.js';
 import type { IncomingRequest, RequestStage, StageOutcome } from './request-stage.js';
 import { isInDialog } from './route-stage.js';
-import { toBranchOutcome, toServiceResponse } from './services-stage.js';
+import { toBranchOutcome } from './services-stage.js';
+import { toServiceResponse } from './service-responses.js';
 
 export interface IscStageOptions {
   proxy: ProxyCore;

@@ -19,11 +19,12 @@ import type { ForwardOptions, ProxyTarget } from '../proxy/target.js';
 import type { Registrar } from '../registrar/registrar.js';
 import type { B2buaDecision } from '../services/user-agent.js';
 import { carryOutB2bua, createUserAgentService } from './user-agent-service.js';
+import { branchOutcomeOf, toServiceResponse } from './service-responses.js';
 import type { UserAgentCore } from './user-agent-core.js';
-import { classifyOutcome, type BranchOutcome, type Decision, type ProxyDecision, type ServiceResponse, type ServiceTarget } from '../services/decision.js';
+import type { BranchOutcome, Decision, ProxyDecision, ServiceTarget } from '../services/decision.js';
 import { applyMessageEdits } from '../services/message-edits.js';
 import type { ServiceCall, ServiceDirection, ServiceEngine, ServiceHost } from '../services/service-engine.js';
-import { formatUri, paramText, parseUri, type NameAddr, type SipRequest, type SipResponse } from '../sip/index.js';
+import { formatUri, parseUri, type SipRequest, type SipResponse } from '../sip/index.js';
 import type { Binding } from '../store/binding-repository.js';
 import { authenticatedIdentity } from './auth-stage.js';
 import { targetsFromBindings, type ReceivedRouting } from './proxy-stage.js';
@@ -234,52 +235,7 @@ function toTargets(contacts: readonly ServiceTarget[]): ProxyTarget[] {
 
 /** The proxy's outcome in CPL's terms (RFC 3880 §6.1). */
 export function toBranchOutcome(outcome: ContextOutcome): BranchOutcome {
-  return { ...kindOf(outcome), response: toServiceResponse(outcome.response, outcome.noAnswer) };
-}
-
-/** A response as engines see it (plain data). */
-export function toServiceResponse(response: SipResponse, locallyGenerated = false): ServiceResponse {
-  const contentType = response.getHeader('Content-Type');
-  return {
-    status: response.status,
-    reason: response.reason,
-    headers: response.headerFields.map((field) => ({ name: field.name, value: field.value })),
-    ...(response.body.length > 0 ? { body: { contentType: contentType ?? 'application/octet-stream', content: response.body } } : {}),
-    ...(locallyGenerated ? { locallyGenerated } : {}),
-  };
-}
-
-function kindOf(outcome: ContextOutcome): BranchOutcome {
-  const { response } = outcome;
-  const kind = classifyOutcome(response.status, outcome.noAnswer);
-  switch (kind) {
-    case 'success':
-      return { kind, status: response.status };
-    case 'busy':
-      return { kind, status: response.status, reason: response.reason };
-    case 'noanswer':
-      return { kind, status: response.status, reason: response.reason, timedOut: outcome.noAnswer };
-    case 'redirection': {
-      let contacts: ServiceTarget[] = [];
-      try {
-        contacts = redirectTargets(response.contacts);
-      } catch {
-        // unreadable Contact: a redirection without alternatives
-      }
-      return { kind, status: response.status, reason: response.reason, contacts };
-    }
-    case 'failure':
-      return { kind, status: response.status, reason: response.reason };
-  }
-}
-
-function redirectTargets(contacts: NameAddr[] | '*'): ServiceTarget[] {
-  if (contacts === '*') return [];
-  return contacts.map((contact) => {
-    const q = paramText(contact.params.get('q'));
-    const uri = formatUri(contact.uri);
-    return q !== undefined && q !== '' ? { uri, q: Number(q) } : { uri };
-  });
+  return branchOutcomeOf(outcome.response, { locallyGenerated: outcome.noAnswer, timedOut: outcome.noAnswer });
 }
 
 /** The ServiceHost engines see, over the registrar's location service and events. */

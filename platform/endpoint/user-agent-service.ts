@@ -18,17 +18,17 @@ import type { InviteServerTransaction } from '../transaction/invite-server-trans
 import { startB2bua, type B2buaSession } from './user-agent-b2bua.js';
 import type { UserAgentCore } from './user-agent-core.js';
 import type { InDialogRequest, UaDialog } from './user-agent-dialog.js';
-import { toUaOutcome, toUaServiceResponse } from './user-agent-responses.js';
+import { branchOutcomeOf, toServiceResponse } from './service-responses.js';
 
 export function createUserAgentService(core: UserAgentCore): UserAgentService {
   return {
     sendRequest(spec: OutgoingRequestSpec, events: ClientEvents = {}): ClientHandle {
       const uac = core.sendRequest(spec, {
-        ...(events.onProvisional ? { onProvisional: (response: SipResponse) => events.onProvisional?.(toUaServiceResponse(response)) } : {}),
-        onFinal: (response, dialog) => events.onFinal?.(toUaServiceResponse(response, uac.finalIsLocal), dialog ? dialogHandle(dialog) : undefined),
+        ...(events.onProvisional ? { onProvisional: (response: SipResponse) => events.onProvisional?.(toServiceResponse(response)) } : {}),
+        onFinal: (response, dialog) => events.onFinal?.(toServiceResponse(response, uac.finalIsLocal), dialog ? dialogHandle(dialog) : undefined),
       });
       return {
-        final: uac.final.then((response) => toUaServiceResponse(response, uac.finalIsLocal)),
+        final: uac.final.then((response) => toServiceResponse(response, uac.finalIsLocal)),
         dialog: () => uac.final.then(() => (uac.dialog ? dialogHandle(uac.dialog) : undefined)),
         cancel: () => uac.cancel(),
       };
@@ -51,7 +51,7 @@ export function dialogHandle(dialog: UaDialog): DialogHandle {
     get state() {
       return dialog.state;
     },
-    request: (method, options = {}) => dialog.request(method, options).then((response) => toUaServiceResponse(response)),
+    request: (method, options = {}) => dialog.request(method, options).then((response) => toServiceResponse(response)),
     bye: () => dialog.bye().then(() => undefined),
     onRequest: (listener) => dialog.onRequest((incoming) => listener(toEvent(incoming))),
     onEnd: (listener) => dialog.onEnd(listener),
@@ -83,7 +83,7 @@ export function carryOutB2bua(
           onFailure: (response: SipResponse) => {
             const local = session.legB.finalIsLocal;
             void Promise.resolve()
-              .then(() => onOutcome(toUaOutcome(response, local)))
+              .then(() => onOutcome(branchOutcomeOf(response, { locallyGenerated: local, timedOut: local && response.status === 408 })))
               .then((next) => (next.kind === 'continue' ? session.answerCaller(response.status, response.reason) : carryOut(next)))
               .catch((error: unknown) => {
                 core.logger.error({ err: error }, 'b2bua onOutcome failed');

@@ -1,13 +1,12 @@
 /**
- * SIP responses the UA core received, as engines see them (plain data, platform/services):
- * `ServiceResponse` and, for a failed leg, the CPL-style `BranchOutcome` (RFC 3880 §6.1).
- * Kept apart from services-stage.ts so that the stage can import the UA service without an
- * import cycle.
+ * SIP responses as engines see them (plain data, platform/services): `ServiceResponse` and the
+ * CPL-style `BranchOutcome` (RFC 3880 §6.1) of a proxy branch or a UA leg. One place for the
+ * services stage, the ISC stage and the UA service.
  */
 import { classifyOutcome, type BranchOutcome, type ServiceResponse, type ServiceTarget } from '../services/decision.js';
 import { formatUri, paramText, type SipResponse } from '../sip/index.js';
 
-export function toUaServiceResponse(response: SipResponse, locallyGenerated = false): ServiceResponse {
+export function toServiceResponse(response: SipResponse, locallyGenerated = false): ServiceResponse {
   const contentType = response.getHeader('Content-Type');
   return {
     status: response.status,
@@ -18,11 +17,11 @@ export function toUaServiceResponse(response: SipResponse, locallyGenerated = fa
   };
 }
 
-/** The outcome of a leg that ended with `response` (`locallyGenerated`: our own 408/503). */
-export function toUaOutcome(response: SipResponse, locallyGenerated: boolean): BranchOutcome {
-  const serviceResponse = toUaServiceResponse(response, locallyGenerated);
+/** The outcome of a branch or leg that ended with `response` (`locallyGenerated`: our own
+ *  408/503; `timedOut`: nobody answered in time). */
+export function branchOutcomeOf(response: SipResponse, { locallyGenerated, timedOut }: { locallyGenerated: boolean; timedOut: boolean }): BranchOutcome {
+  const serviceResponse = toServiceResponse(response, locallyGenerated);
   const { status, reason } = response;
-  const timedOut = locallyGenerated && status === 408;
   const kind = classifyOutcome(status, timedOut);
   switch (kind) {
     case 'success':
