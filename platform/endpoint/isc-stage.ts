@@ -41,17 +41,15 @@ import {
 import { isLocalUri } from '../proxy/local-identity.js';
 import type { ProxyCore } from '../proxy/proxy-core.js';
 import { redirectContacts } from '../proxy/redirect.js';
-import type { ResponseAction } from '../proxy/response-context.js';
 import { writeRoutes } from '../proxy/route-processing.js';
-import type { ForwardOptions, ProxyTarget } from '../proxy/target.js';
-import type { Decision, ProxyDecision, ServiceTarget } from '../services/decision.js';
+import type { ProxyTarget } from '../proxy/target.js';
+import type { ServiceTarget } from '../services/decision.js';
 import { applyMessageEdits } from '../services/message-edits.js';
 import type { ServiceCall, ServiceEngine, ServiceHost } from '../services/service-engine.js';
-import { checkRequest, createResponse, formatUri, generateTag, parseUri, type SipRequest, type SipResponse, type SipUri, type Uri } from '../sip/index.js';
+import { checkRequest, createResponse, generateTag, parseUri, type SipRequest, type SipResponse, type SipUri, type Uri } from '../sip/index.js';
 import type { IncomingRequest, RequestStage, StageOutcome } from './request-stage.js';
 import { isInDialog } from './route-stage.js';
-import { toBranchOutcome } from './services-stage.js';
-import { toServiceResponse } from './service-responses.js';
+import { DecisionRunner, forwardOptionsOf } from './decision-runner.js';
 
 export interface IscStageOptions {
   proxy: ProxyCore;
@@ -106,6 +104,7 @@ export class IscStage implements RequestStage {
   readonly #logger: Logger;
   readonly #host: ServiceHost;
   readonly #asUri: SipUri | undefined;
+  readonly #runner: DecisionRunner;
 
   constructor(options: IscStageOptions) {
     this.#options = options;
@@ -114,6 +113,18 @@ export class IscStage implements RequestStage {
     const as = options.asUri === undefined ? undefined : parseUri(options.asUri);
     if (as !== undefined && as.kind !== 'sip') throw new Error(`isc.asUri must be a SIP URI: ${options.asUri}`);
     this.#asUri = as;
+    this.#runner = new DecisionRunner({
+      proxy: options.proxy,
+      logger: this.#logger,
+      targets: (request, targets) => this.#targets(request, targets),
+      forwardOptions: (decision) => forwardOptionsOf(decision, { recordRoute: options.recordRoute ?? false }),
+      redirectResponse: (request, decision) => redirectResponse(request, decision.contacts, decision.permanent ? 301 : 302),
+      b2bua: async (incoming) => {
+        // TS 24.229 §5.7.5 (AS as B2BUA) needs leg B routed back through the S-CSCF: not built yet.
+        this.#logger.warn({ callId: incoming.request.callId }, 'b2bua decision on an ISC request is not supported: 501');
+        incoming.reply(501, 'B2BUA Not Supported On ISC');
+      },
+    });
   }
 
   async handle(incoming: IncomingRequest): Promise<StageOutcome> {
@@ -178,7 +189,7 @@ export class IscStage implements RequestStage {
         const decision = await engine.decide(call);
         if (decision.kind === 'continue') continue;
         this.#logger.debug({ engine: engine.name, servedUser: session.servedUser, sessionCase: session.sessionCase, decision: decision.kind, callId: request.callId }, 'ISC service decided');
-        await this.#carryOut(incoming, decision, engine.name);
+        await this.#runner.carryOut(incoming, decision, engine.name);
         return 'handled';
       }
     }
@@ -198,74 +209,6 @@ export class IscStage implements RequestStage {
   #sendBack(incoming: IncomingRequest, recordRoute: boolean): void {
     const { request, transaction } = incoming;
     this.#options.proxy.forward(transaction, request, [{ uri: request.uri }], { recordRoute, forking: 'parallel' });
-  }
-
-  async #carryOut(incoming: IncomingRequest, decision: Exclude<Decision, { kind: 'continue' }>, engine: string): Promise<void> {
-    const { request, transaction } = incoming;
-    if (transaction.finalResponse !== undefined || transaction.terminated) return; // cancelled meanwhile
-    switch (decision.kind) {
-      case 'reject':
-        incoming.reply(decision.status, decision.reason);
-        return;
-      case 'respond':
-        incoming.reply(decision.status, decision.reason, decision.headers ?? [], decision.body);
-        return;
-      case 'redirect':
-        transaction.respond(redirectResponse(request, decision.contacts, decision.permanent ? 301 : 302));
-        return;
-      case 'proxy':
-        return this.#proxy(incoming, decision, engine);
-      case 'b2bua':
-        // TS 24.229 §5.7.5 (AS as B2BUA) needs leg B routed back through the S-CSCF: not built yet.
-        this.#logger.warn({ engine, callId: request.callId }, 'b2bua decision on an ISC request is not supported: 501');
-        incoming.reply(501, 'B2BUA Not Supported On ISC');
-        return;
-    }
-  }
-
-  async #proxy(incoming: IncomingRequest, decision: ProxyDecision, engine: string): Promise<void> {
-    const { request, transaction } = incoming;
-    for (const provisional of decision.provisional ?? []) {
-      if (provisional.status > 100 && provisional.status < 200) incoming.reply(provisional.status, provisional.reason, provisional.headers ?? []);
-    }
-    const targets = this.#targets(request, decision.targets);
-    if (targets.length === 0) {
-      const next = decision.onOutcome ? await decision.onOutcome({ kind: 'failure', status: 480, reason: 'Temporarily Unavailable' }) : { kind: 'continue' as const };
-      if (next.kind === 'continue') incoming.reply(480, 'Temporarily Unavailable');
-      else await this.#carryOut(incoming, next, engine);
-      return;
-    }
-    this.#options.proxy.forward(transaction, request, targets, this.#forwardOptions(decision), {
-      onSuccess: (response) => {
-        void Promise.resolve(decision.onOutcome?.({ kind: 'success', status: response.status })).catch((error: unknown) =>
-          this.#logger.error({ err: error, engine }, 'onOutcome(success) failed'),
-        );
-      },
-      ...(decision.onResponse ? { onResponse: (response: SipResponse, target: ProxyTarget) => this.#onResponse(incoming, decision, engine, response, target) } : {}),
-      ...(decision.onCancel ? { onCancel: decision.onCancel } : {}),
-      onFailure: async (outcome) => {
-        if (!decision.onOutcome) return false;
-        const next = await decision.onOutcome(toBranchOutcome(outcome));
-        if (next.kind === 'continue') return false;
-        await this.#carryOut(incoming, next, engine);
-        return true;
-      },
-    });
-  }
-
-  async #onResponse(incoming: IncomingRequest, decision: ProxyDecision, engine: string, response: SipResponse, target: ProxyTarget): Promise<ResponseAction> {
-    const verdict = await decision.onResponse!({ ...toServiceResponse(response), target: formatUri(target.uri) });
-    switch (verdict.kind) {
-      case 'default':
-      case 'absorb':
-        return { kind: verdict.kind };
-      case 'forward':
-        return { kind: 'forward', response: verdict.edits ? applyMessageEdits(response, verdict.edits) : response };
-      case 'decide':
-        if (verdict.decision.kind === 'continue') return { kind: 'default' };
-        await this.#carryOut(incoming, verdict.decision, engine);
-        return { kind: 'taken' };
-    }
   }
 
   /** One branch per target, each sent back to the S-CSCF (the request's remaining Route). */
@@ -302,14 +245,6 @@ export class IscStage implements RequestStage {
     return out;
   }
 
-  #forwardOptions(decision: ProxyDecision): ForwardOptions {
-    const options = decision.options ?? {};
-    const forwarding: ForwardOptions = { recordRoute: options.recordRoute ?? this.#options.recordRoute ?? false };
-    if (options.forking) forwarding.forking = options.forking;
-    if (options.timeoutMs !== undefined) forwarding.timeoutMs = options.timeoutMs;
-    if (options.recurse !== undefined) forwarding.recurse = options.recurse;
-    return forwarding;
-  }
 }
 
 /**

@@ -4,6 +4,7 @@
  * services stage, the ISC stage and the UA service.
  */
 import { classifyOutcome, type BranchOutcome, type ServiceResponse, type ServiceTarget } from '../services/decision.js';
+import type { ContextOutcome } from '../proxy/response-context.js';
 import { formatUri, paramText, type SipResponse } from '../sip/index.js';
 
 export function toServiceResponse(response: SipResponse, locallyGenerated = false): ServiceResponse {
@@ -47,4 +48,9 @@ function contactsOf(response: SipResponse): ServiceTarget[] {
   } catch {
     return []; // an unreadable Contact: a redirection without alternatives
   }
+}
+
+/** The proxy's outcome in CPL's terms (RFC 3880 §6.1). */
+export function toBranchOutcome(outcome: ContextOutcome): BranchOutcome {
+  return branchOutcomeOf(outcome.response, { locallyGenerated: outcome.noAnswer, timedOut: outcome.noAnswer });
 }

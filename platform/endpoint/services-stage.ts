@@ -14,17 +14,16 @@
 import type { Logger } from '../log/logger.js';
 import type { ProxyCore } from '../proxy/proxy-core.js';
 import { createRedirectResponse } from '../proxy/redirect.js';
-import type { ContextOutcome, ResponseAction } from '../proxy/response-context.js';
-import type { ForwardOptions, ProxyTarget } from '../proxy/target.js';
+import type { ProxyTarget } from '../proxy/target.js';
 import type { Registrar } from '../registrar/registrar.js';
 import type { B2buaDecision } from '../services/user-agent.js';
 import { carryOutB2bua, createUserAgentService } from './user-agent-service.js';
-import { branchOutcomeOf, toServiceResponse } from './service-responses.js';
+import { DecisionRunner, forwardOptionsOf, type CarryOut } from './decision-runner.js';
 import type { UserAgentCore } from './user-agent-core.js';
-import type { BranchOutcome, Decision, ProxyDecision, ServiceTarget } from '../services/decision.js';
+import type { ServiceTarget } from '../services/decision.js';
 import { applyMessageEdits } from '../services/message-edits.js';
 import type { ServiceCall, ServiceDirection, ServiceEngine, ServiceHost } from '../services/service-engine.js';
-import { formatUri, parseUri, type SipRequest, type SipResponse } from '../sip/index.js';
+import { formatUri, parseUri, type SipRequest } from '../sip/index.js';
 import type { Binding } from '../store/binding-repository.js';
 import { authenticatedIdentity } from './auth-stage.js';
 import { targetsFromBindings, type ReceivedRouting } from './proxy-stage.js';
@@ -50,11 +49,21 @@ export class ServicesStage implements RequestStage {
   readonly host: ServiceHost;
   readonly #options: ServicesStageOptions;
   readonly #logger: Logger;
+  readonly #runner: DecisionRunner;
 
   constructor(options: ServicesStageOptions) {
     this.#options = options;
     this.#logger = options.logger.child({ stage: 'services' });
     this.host = createServiceHost(options.registrar, options.userAgent);
+    this.#runner = new DecisionRunner({
+      proxy: options.proxy,
+      logger: this.#logger,
+      targets: (_request, targets) => this.#expand(targets),
+      forwardOptions: (decision) => forwardOptionsOf(decision),
+      redirectResponse: (request, decision) => createRedirectResponse(request, toTargets(decision.contacts), decision.permanent ? 301 : 302),
+      // The engine's name is only for logs; b2bua failures re-enter the runner through carryOut.
+      b2bua: (incoming, decision, carryOut) => this.#b2bua(incoming, decision, carryOut, 'b2bua'),
+    });
   }
 
   async handle(incoming: IncomingRequest): Promise<StageOutcome> {
@@ -84,38 +93,16 @@ export class ServicesStage implements RequestStage {
         const decision = await engine.decide(call);
         if (decision.kind === 'continue') continue;
         this.#logger.debug({ engine: engine.name, direction, decision: decision.kind, callId: request.callId }, 'service decided');
-        await this.#carryOut(incoming, decision, engine.name);
+        await this.#runner.carryOut(incoming, decision, engine.name);
         return 'handled';
       }
     }
     return 'continue';
   }
 
-  async #carryOut(incoming: IncomingRequest, decision: Exclude<Decision, { kind: 'continue' }>, engine: string): Promise<void> {
-    const { request, transaction } = incoming;
-    if (transaction.finalResponse !== undefined || transaction.terminated) return; // cancelled meanwhile
-    switch (decision.kind) {
-      case 'reject':
-        incoming.reply(decision.status, decision.reason);
-        return;
-      case 'respond':
-        incoming.reply(decision.status, decision.reason, decision.headers ?? [], decision.body);
-        return;
-      case 'redirect': {
-        const targets = toTargets(decision.contacts);
-        transaction.respond(createRedirectResponse(request, targets, decision.permanent ? 301 : 302));
-        return;
-      }
-      case 'proxy':
-        return this.#proxy(incoming, decision, engine);
-      case 'b2bua':
-        return this.#b2bua(incoming, decision, engine);
-    }
-  }
-
   /** The server answers the INVITE itself and calls the target on a new leg (an AOR of ours is
    *  looked up first: the best-q contact is called). */
-  async #b2bua(incoming: IncomingRequest, decision: B2buaDecision, engine: string): Promise<void> {
+  async #b2bua(incoming: IncomingRequest, decision: B2buaDecision, carryOut: CarryOut, engine: string): Promise<void> {
     const { transaction } = incoming;
     const ua = this.#options.userAgent;
     if (ua === undefined || transaction.kind !== 'invite-server') {
@@ -123,62 +110,8 @@ export class ServicesStage implements RequestStage {
       return;
     }
     const [target] = (await this.#expand([{ uri: decision.target }])).sort((a, b) => (b.q ?? 1) - (a.q ?? 1));
-    if (target === undefined) {
-      const outcome: BranchOutcome = { kind: 'failure', status: 480, reason: 'Temporarily Unavailable' };
-      const next = decision.onOutcome ? await decision.onOutcome(outcome) : { kind: 'continue' as const };
-      if (next.kind === 'continue') incoming.reply(480, 'Temporarily Unavailable');
-      else await this.#carryOut(incoming, next, engine);
-      return;
-    }
-    carryOutB2bua(ua, transaction, { ...decision, target: formatUri(target.uri) }, (next) => this.#carryOut(incoming, next, engine));
-  }
-
-  async #proxy(incoming: IncomingRequest, decision: ProxyDecision, engine: string): Promise<void> {
-    const { request, transaction } = incoming;
-    for (const provisional of decision.provisional ?? []) {
-      if (provisional.status > 100 && provisional.status < 200) incoming.reply(provisional.status, provisional.reason, provisional.headers ?? []);
-    }
-    const targets = await this.#expand(decision.targets);
-    if (targets.length === 0) {
-      // Nothing to try: the outcome is a failure the engine may still act on.
-      const outcome: BranchOutcome = { kind: 'failure', status: 480, reason: 'Temporarily Unavailable' };
-      const next = decision.onOutcome ? await decision.onOutcome(outcome) : { kind: 'continue' as const };
-      if (next.kind === 'continue') incoming.reply(480, 'Temporarily Unavailable');
-      else await this.#carryOut(incoming, next, engine);
-      return;
-    }
-    this.#options.proxy.forward(transaction, request, targets, forwardOptions(decision), {
-      onSuccess: (response) => {
-        void Promise.resolve(decision.onOutcome?.({ kind: 'success', status: response.status })).catch((error: unknown) =>
-          this.#logger.error({ err: error, engine }, 'onOutcome(success) failed'),
-        );
-      },
-      ...(decision.onResponse ? { onResponse: (response: SipResponse, target: ProxyTarget) => this.#onResponse(incoming, decision, engine, response, target) } : {}),
-      ...(decision.onCancel ? { onCancel: decision.onCancel } : {}),
-      onFailure: async (outcome) => {
-        if (!decision.onOutcome) return false;
-        const next = await decision.onOutcome(toBranchOutcome(outcome));
-        if (next.kind === 'continue') return false;
-        await this.#carryOut(incoming, next, engine);
-        return true;
-      },
-    });
-  }
-
-  /** ProxyDecision.onResponse: the engine's verdict on one response, in the proxy's terms. */
-  async #onResponse(incoming: IncomingRequest, decision: ProxyDecision, engine: string, response: SipResponse, target: ProxyTarget): Promise<ResponseAction> {
-    const verdict = await decision.onResponse!({ ...toServiceResponse(response), target: formatUri(target.uri) });
-    switch (verdict.kind) {
-      case 'default':
-      case 'absorb':
-        return { kind: verdict.kind };
-      case 'forward':
-        return { kind: 'forward', response: verdict.edits ? applyMessageEdits(response, verdict.edits) : response };
-      case 'decide':
-        if (verdict.decision.kind === 'continue') return { kind: 'default' };
-        await this.#carryOut(incoming, verdict.decision, engine);
-        return { kind: 'taken' };
-    }
+    if (target === undefined) return this.#runner.noTarget(incoming, decision.onOutcome, engine);
+    carryOutB2bua(ua, transaction, { ...decision, target: formatUri(target.uri) }, carryOut);
   }
 
   /** Engine targets that are AORs of ours are replaced by their registered contacts (as the
@@ -211,16 +144,6 @@ export class ServicesStage implements RequestStage {
   }
 }
 
-function forwardOptions(decision: ProxyDecision): ForwardOptions {
-  const options = decision.options ?? {};
-  const forwarding: ForwardOptions = {};
-  if (options.forking) forwarding.forking = options.forking;
-  if (options.timeoutMs !== undefined) forwarding.timeoutMs = options.timeoutMs;
-  if (options.recordRoute !== undefined) forwarding.recordRoute = options.recordRoute;
-  if (options.recurse !== undefined) forwarding.recurse = options.recurse;
-  return forwarding;
-}
-
 function toTargets(contacts: readonly ServiceTarget[]): ProxyTarget[] {
   const out: ProxyTarget[] = [];
   for (const contact of contacts) {
@@ -233,10 +156,6 @@ function toTargets(contacts: readonly ServiceTarget[]): ProxyTarget[] {
   return out;
 }
 
-/** The proxy's outcome in CPL's terms (RFC 3880 §6.1). */
-export function toBranchOutcome(outcome: ContextOutcome): BranchOutcome {
-  return branchOutcomeOf(outcome.response, { locallyGenerated: outcome.noAnswer, timedOut: outcome.noAnswer });
-}
 
 /** The ServiceHost engines see, over the registrar's location service and events. */
 export function createServiceHost(registrar: Registrar, userAgent?: UserAgentCore): ServiceHost {
