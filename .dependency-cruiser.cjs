@@ -82,7 +82,7 @@ module.exports = {
       severity: 'error',
       comment: 'The app engine reaches the core only through platform/services, the message layer, the logger and the sandbox runtime.',
       from: { path: '^platform/sdk/host/' },
-      to: { path: '^(platform|cpl)/', pathNot: '^platform/(sdk|services|sip|log|container)/' },
+      to: { path: '^(platform|cpl)/', pathNot: '^platform/(sdk|services|sip|log|container|isc)/' },
     },
     {
       name: 'container-stays-below-sdk',

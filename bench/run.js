@@ -1,6 +1,7 @@
 // Benchmark launcher for `npm run bench` (after `npm run build`): runs every compiled
 // dist/bench/*-bench.js module that exports main(), parse-bench first.
 // `node bench/run.js proxy parse` runs only the benchmarks whose file name contains one of the words.
+// app-bench (issue 5 §9) forks its server with --no-node-snapshot itself: `node bench/run.js app-bench`.
 import { readdirSync } from 'node:fs';
 
 const dir = new URL('../dist/bench/', import.meta.url);

@@ -27,7 +27,39 @@ import {
 } from './isolate-handle.js';
 import { APP_LOG_LEVELS, type AppLogLevel, type Cloneable } from './types.js';
 
-export type EntryMode = 'async' | 'sync';
+/**
+ * `adaptive`: entries run with `applySync` on this thread (no thread hand-off: the crossing costs
+ * what the guest computes) after a probation of `FAST_PROBATION_ENTRIES` pool entries, while the
+ * app version behaves: no fault, and fewer than
+ * `FAST_SLOW_ENTRIES` entries over `FAST_ENTRY_MAX_NS` (20 ms) of CPU. A fault (a loop, a memory
+ * bomb, a throw) or the third slow entry moves the version to `async` entries for good, so a
+ * runaway app can stall this thread once, for at most its CPU budget, and never again
+ * (platform/container README, "Fast path").
+ */
+export type EntryMode = 'async' | 'sync' | 'adaptive';
+
+/** Shared by every isolate of one app version (an isolate recreated after OOM stays demoted). */
+export interface FastPathState {
+  fast: boolean;
+  /** Entries over FAST_ENTRY_MAX_NS so far. */
+  slow: number;
+  /** Entries run so far (the first `probation` go through the pool). */
+  entries: number;
+  /** Pool entries before the fast path (default FAST_PROBATION_ENTRIES). */
+  probation?: number;
+}
+
+/** Entries an app version runs through isolated-vm's pool before the fast path: an app that
+ *  loops or bombs from its first event is demoted without ever running on this thread. */
+export const FAST_PROBATION_ENTRIES = 5;
+
+/** Slow entries tolerated before demotion: a cold first entry (compiling the app and the SDK)
+ *  or a GC pause can take a few ms on a loaded machine without being a runaway. */
+export const FAST_SLOW_ENTRIES = 3;
+
+/** CPU per entry counted as slow (20 ms: a cold first entry compiling the SDK, a GC pause or
+ *  preemption on a loaded machine stay under it; a loop faults at its budget anyway). */
+export const FAST_ENTRY_MAX_NS = 20_000_000n;
 
 /** What the guest driver answers from `dispatch` or reports through `complete` (validated). */
 type GuestReply =
@@ -59,6 +91,7 @@ export class AppIsolate implements IsolateHandle {
   readonly #mode: EntryMode;
   readonly #callbacks: IsolateCallbacks;
   readonly #memoryMb: number;
+  readonly #fastPath: FastPathState;
   readonly #events = new Map<number, LiveEvent>();
   #dispatch: GuestFunction | undefined;
   #settle: GuestFunction | undefined;
@@ -67,20 +100,21 @@ export class AppIsolate implements IsolateHandle {
   #disposed = false;
   #handlers: readonly string[] = [];
 
-  private constructor(isolate: ivm.Isolate, mode: EntryMode, callbacks: IsolateCallbacks, memoryMb: number) {
+  private constructor(isolate: ivm.Isolate, mode: EntryMode, callbacks: IsolateCallbacks, memoryMb: number, fastPath: FastPathState) {
     this.#isolate = isolate;
     this.#mode = mode;
+    this.#fastPath = fastPath;
     this.#callbacks = callbacks;
     this.#memoryMb = memoryMb;
   }
 
   /** Creates the isolate, installs the driver, runs the bundle; rejects with `IsolateLoadError`. */
-  static async create(spec: IsolateSpec, callbacks: IsolateCallbacks, mode: EntryMode = 'async'): Promise<AppIsolate> {
+  static async create(spec: IsolateSpec, callbacks: IsolateCallbacks, mode: EntryMode = 'async', fastPath: FastPathState = { fast: mode === 'adaptive', slow: 0, entries: 0 }): Promise<AppIsolate> {
     const isolate = new ivm.Isolate({
       memoryLimit: spec.memoryMb,
       onCatastrophicError: (message) => callbacks.catastrophic(message),
     });
-    const self = new AppIsolate(isolate, mode, callbacks, spec.memoryMb);
+    const self = new AppIsolate(isolate, mode, callbacks, spec.memoryMb, fastPath);
     try {
       await self.#load(spec);
     } catch (error) {
@@ -166,8 +200,8 @@ export class AppIsolate implements IsolateHandle {
     const sync = this.#mode === 'sync';
     const isolate = this.#isolate;
     const context = sync ? isolate.createContextSync() : await isolate.createContext();
-    // async mode: `ignored` callbacks are queued to this thread and never stall the isolate's
-    // thread; sync mode (worker): plain callbacks run inline, the worker has nothing else to do.
+    // async and adaptive mode: `ignored` callbacks are queued to this thread and never stall the
+    // isolate's thread; sync mode (worker): plain callbacks run inline, the worker has nothing else to do.
     const flavour = sync ? {} : { ignored: true as const };
     const limits = spec.guestLimits ?? DEFAULT_GUEST_LIMITS;
     const prelude = [
@@ -179,6 +213,13 @@ export class AppIsolate implements IsolateHandle {
       ),
       new ivm.Callback((eventId: unknown, reply: unknown) => this.#onComplete(eventId, reply), flavour),
       new ivm.ExternalCopy(limits).copyInto({ release: true }),
+      // For sync entries on this thread (sync, adaptive): delivered inline, within the entry.
+      new ivm.Callback((eventId: unknown, level: unknown, message: unknown) => this.#onLog(eventId, level, message)),
+      new ivm.Callback(
+        (eventId: unknown, callId: unknown, capability: unknown, method: unknown, jsonArgs: unknown) =>
+          this.#onSend(eventId, callId, capability, method, jsonArgs, limits),
+      ),
+      new ivm.Callback((eventId: unknown, reply: unknown) => this.#onComplete(eventId, reply)),
     ];
     const driverOptions = { result: { reference: true as const }, timeout: spec.loadTimeoutMs };
     const driver = (sync
@@ -226,22 +267,28 @@ export class AppIsolate implements IsolateHandle {
       const timeout = Math.max(1, Math.ceil(Number(leftNs) / 1e6));
       const before = this.#isolate.cpuTime;
       const options = { result: { copy: true as const }, timeout };
+      const sync = this.#mode === 'sync' || (this.#mode === 'adaptive' && this.#fastPath.fast && this.#fastPath.entries >= (this.#fastPath.probation ?? FAST_PROBATION_ENTRIES));
+      if (this.#mode === 'adaptive') this.#fastPath.entries += 1;
       let reply: unknown;
       let failure: unknown;
       let failed = false;
       event.running = true;
       try {
-        reply = this.#mode === 'sync' ? fn.applySync(undefined, args, options) : await fn.apply(undefined, args, options);
+        const entryArgs = [...args, sync];
+        reply = sync ? fn.applySync(undefined, entryArgs, options) : await fn.apply(undefined, entryArgs, options);
       } catch (error) {
         failed = true;
         failure = error;
       }
       event.running = false;
       if (this.#isolate.isDisposed) {
+        if (this.#mode === 'adaptive') this.#fastPath.fast = false;
         this.#onDisposedDuring(event, failure);
         return;
       }
-      event.usedNs += this.#isolate.cpuTime - before;
+      const used = this.#isolate.cpuTime - before;
+      event.usedNs += used;
+      if (this.#mode === 'adaptive' && (failed || (used > FAST_ENTRY_MAX_NS && ++this.#fastPath.slow >= FAST_SLOW_ENTRIES))) this.#fastPath.fast = false;
       if (failed) {
         const message = messageOf(failure);
         this.#finish(
@@ -316,11 +363,24 @@ export class AppIsolate implements IsolateHandle {
   }
 }
 
-/** Hosts isolates in this thread; guest code runs on isolated-vm's thread pool. */
-export function createInProcessHost(): IsolateHost {
+/**
+ * Hosts isolates in this thread; guest code runs on isolated-vm's thread pool — or, with
+ * `fastPath` (opt-in), on this thread with `applySync` while each app version stays fast and
+ * fault-free (EntryMode `adaptive`).
+ */
+export function createInProcessHost(options: { fastPath?: boolean | { probationEntries: number } } = {}): IsolateHost {
+  const fastPath = options.fastPath ?? false;
+  const probation = typeof fastPath === 'object' ? fastPath.probationEntries : FAST_PROBATION_ENTRIES;
+  const states = new Map<string, FastPathState>();
   return {
     kind: 'in-process',
-    create: (spec, callbacks) => AppIsolate.create(spec, callbacks, 'async'),
+    create: (spec, callbacks) => {
+      if (!fastPath) return AppIsolate.create(spec, callbacks, 'async');
+      const key = `${spec.appName}@${spec.version}`;
+      let state = states.get(key);
+      if (state === undefined) states.set(key, (state = { fast: true, slow: 0, entries: 0, probation }));
+      return AppIsolate.create(spec, callbacks, 'adaptive', state);
+    },
     close: async () => {},
   };
 }

@@ -36,6 +36,12 @@ export interface AppRuntimeOptions {
   readonly hosting?: 'in-process' | 'worker';
   /** Worker threads when `hosting` is `worker` (default 2). */
   readonly workers?: number;
+  /**
+   * `in-process` only: after 5 pool entries, run an app version's entries on this thread with
+   * `applySync` until one faults or the third one takes over 20 ms of CPU (then isolated-vm's
+   * pool, for good). Default false: under heavy CPU load it weakens containment (README).
+   */
+  readonly fastPath?: boolean | { probationEntries: number };
   /** A custom isolate host (tests, other tiers); overrides `hosting`. */
   readonly host?: IsolateHost;
   readonly faultLimit?: FaultLimit;
@@ -122,7 +128,7 @@ export class AppRuntime {
     this.#logger = options.logger.child({ component: 'app-runtime' });
     this.#host =
       options.host ??
-      (options.hosting === 'worker' ? createWorkerHost(options.workers === undefined ? {} : { workers: options.workers }) : createInProcessHost());
+      (options.hosting === 'worker' ? createWorkerHost(options.workers === undefined ? {} : { workers: options.workers }) : createInProcessHost({ fastPath: options.fastPath ?? false }));
     this.#faultLimit = options.faultLimit ?? DEFAULT_FAULT_LIMIT;
     this.#maxQueued = options.maxQueuedPerSession ?? 1000;
     this.#now = options.now ?? Date.now;

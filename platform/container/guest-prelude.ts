@@ -29,10 +29,14 @@ export const DEFAULT_GUEST_LIMITS: GuestLimits = {
 /**
  * Evaluated with `Context.evalClosure`: `$0` log(eventId, level, message), `$1`
  * send(eventId, callId, capability, method, jsonArgs), `$2` complete(eventId, outcome),
- * `$3` GuestLimits. Returns the frozen driver `{ register, dispatch, settle }`.
+ * `$3` GuestLimits; `$4` log, `$5` send, `$6` complete again, for entries the host runs
+ * synchronously on its own thread (`inline`: they reach the host inside the same entry, in
+ * order, without a task hand-off).
+ * Returns the frozen driver `{ register, dispatch, settle }`.
  */
 export const GUEST_PRELUDE = String.raw`'use strict';
-const hostLog = $0, hostSend = $1, hostComplete = $2, limits = $3;
+const hostLogQueued = $0, hostSendQueued = $1, hostCompleteQueued = $2, limits = $3;
+const hostLogInline = $4, hostSendInline = $5, hostCompleteInline = $6;
 const G = globalThis;
 const freeze = Object.freeze, defineProperty = Object.defineProperty, getPrototypeOf = Object.getPrototypeOf;
 const getOwnPropertyNames = Object.getOwnPropertyNames, ObjectProto = Object.prototype;
@@ -46,7 +50,7 @@ const jsonStringify = JSON.stringify;
 // isolate grew a 131 MB wasm memory); SharedArrayBuffer and Atomics serve threads a sandbox has not.
 delete G.WebAssembly; delete G.SharedArrayBuffer; delete G.Atomics;
 
-let current = 0, logsLeft = 0, callsLeft = 0, nextCallId = 1, app;
+let current = 0, logsLeft = 0, callsLeft = 0, nextCallId = 1, app, inline = false;
 const pending = new MapCtor();
 const PENDING = freeze({ done: false });
 
@@ -73,8 +77,20 @@ function failure(kind, error) {
   return stack === undefined ? { done: true, ok: false, kind, message } : { done: true, ok: false, kind, message, stack };
 }
 
-function enter(eventId) {
+// Guest code runs only inside entries (no timers), so 'inline' is always the current entry's.
+function hostLog(eventId, level, message) {
+  return inline ? hostLogInline(eventId, level, message) : hostLogQueued(eventId, level, message);
+}
+function hostSend(eventId, id, capability, method, args) {
+  return inline ? hostSendInline(eventId, id, capability, method, args) : hostSendQueued(eventId, id, capability, method, args);
+}
+function hostComplete(eventId, outcome) {
+  return inline ? hostCompleteInline(eventId, outcome) : hostCompleteQueued(eventId, outcome);
+}
+
+function enter(eventId, inlineEntry) {
   current = eventId;
+  inline = inlineEntry === true;
   logsLeft = limits.maxLogsPerEntry;
   callsLeft = limits.maxCallsPerEntry;
 }
@@ -117,6 +133,7 @@ defineProperty(G, 'console', {
   writable: true, enumerable: false, configurable: true,
 });
 
+
 function complete(eventId, outcome) {
   try { hostComplete(eventId, outcome); } catch (e) { hostComplete(eventId, failure('error', e)); }
 }
@@ -155,8 +172,8 @@ function register() {
   return { ok: true, kind: 'object', events };
 }
 
-function dispatch(eventId, name, payload, sessionKey) {
-  enter(eventId);
+function dispatch(eventId, name, payload, sessionKey, inlineEntry) {
+  enter(eventId, inlineEntry);
   if (app === undefined) return { done: true, ok: false, kind: 'error', message: 'app is not loaded' };
   const meta = freeze({ eventId, event: name, sessionKey });
   let result;
@@ -186,8 +203,8 @@ function dispatch(eventId, name, payload, sessionKey) {
   return PENDING;
 }
 
-function settle(eventId, callId, ok, payload) {
-  enter(eventId);
+function settle(eventId, callId, ok, payload, inlineEntry) {
+  enter(eventId, inlineEntry);
   const call = apply(mapGet, pending, [callId]);
   if (call === undefined) return;
   apply(mapDelete, pending, [callId]);

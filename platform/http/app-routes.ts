@@ -8,6 +8,7 @@
  *   DELETE /api/v1/apps/{name}               undeploy (calls in progress end)
  *   GET    /api/v1/apps/{name}/kv?prefix=    the app's key-value store: keys
  *   GET|PUT|DELETE /api/v1/apps/{name}/kv/{key}   one JSON value (e.g. a call-screening block list)
+ *   GET    /metrics/apps                     per-app counters in the Prometheus text format
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ import { dirname, isAbsolute, join, normalize } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { DeployError, type DeployedApp, type JsonValue } from '../container/index.js';
-import { KV_LIMITS, type AppAdmin, type KvBackend } from '../sdk/host/index.js';
+import { formatAppMetrics, KV_LIMITS, type AppAdmin, type KvBackend } from '../sdk/host/index.js';
 import type { HttpAccess } from './http-access.js';
 import type { HttpRoutes } from './http-server.js';
 
@@ -40,6 +41,11 @@ export function appRoutes(options: AppRoutesOptions): HttpRoutes {
     app.get('/api/v1/apps', async (request, reply) => {
       if (!(await access.requireAdmin(request, reply))) return reply;
       return { apps: apps.list() };
+    });
+
+    app.get('/metrics/apps', async (request, reply) => {
+      if (!(await access.requireAdmin(request, reply))) return reply;
+      return reply.type('text/plain; version=0.0.4; charset=utf-8').send(formatAppMetrics(apps.list()));
     });
 
     app.get<{ Params: { name: string } }>('/api/v1/apps/:name', async (request, reply) => {

@@ -90,13 +90,16 @@ export function defineApp(definition: AppDefinition): SwitchboardApp {
   const app: SwitchboardApp = {
     definition,
 
-    request(payload) {
+    async request(payload) {
       const scope = new EventScope(payload, true);
-      return inScope(scope, async (ctx) => {
+      let unhandled = false;
+      const result = await inScope(scope, async (ctx) => {
         const request = new RequestImpl(payload.request, payload.callRef, scope.sessionId, host);
         const handler = requestHandler(definition, request.method);
         if (handler === undefined) {
           // Spec §B.2: an unhandled initial request is "not implemented", not a server error.
+          // Flagged, so that an app chosen by `apps.selection: all` is skipped instead.
+          unhandled = true;
           request.reply(501, 'Not Implemented');
           return;
         }
@@ -109,6 +112,7 @@ export function defineApp(definition: AppDefinition): SwitchboardApp {
           if (scope.action?.kind !== 'proxy') calls.delete(payload.callRef);
         }
       });
+      return unhandled ? { ...result, unhandled: true } : result;
     },
 
     outcome(payload) {

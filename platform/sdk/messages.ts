@@ -22,8 +22,6 @@ export class RequestImpl implements SipRequest {
   readonly method: string;
   readonly headers: SipHeaders;
   readonly callId: string;
-  readonly from: Party;
-  readonly to: Party;
   readonly direction: 'originating' | 'terminating';
   readonly aor: string;
   readonly authenticatedAs: string | undefined;
@@ -34,6 +32,9 @@ export class RequestImpl implements SipRequest {
   #uri: string;
   #body: string;
   #newBody: { contentType: string; content: string } | undefined;
+  // Parsed on first use: a proxying app that never reads them pays nothing (crossing cost).
+  #from: Party | undefined;
+  #to: Party | undefined;
 
   constructor(
     wire: WireRequest,
@@ -45,8 +46,6 @@ export class RequestImpl implements SipRequest {
     this.#list = new HeaderList(wire.headers, true);
     this.headers = this.#list;
     this.callId = this.#list.get('call-id') ?? this.#list.get('i') ?? '';
-    this.from = Object.freeze(parseParty(this.#list.get('from') ?? this.#list.get('f')));
-    this.to = Object.freeze(parseParty(this.#list.get('to') ?? this.#list.get('t')));
     this.direction = wire.direction;
     this.aor = wire.aor;
     this.authenticatedAs = wire.authenticatedAs;
@@ -58,6 +57,14 @@ export class RequestImpl implements SipRequest {
 
   get uri(): string {
     return this.#uri;
+  }
+
+  get from(): Party {
+    return (this.#from ??= Object.freeze(parseParty(this.#list.get('from') ?? this.#list.get('f'))));
+  }
+
+  get to(): Party {
+    return (this.#to ??= Object.freeze(parseParty(this.#list.get('to') ?? this.#list.get('t'))));
   }
 
   set uri(value: string) {

@@ -123,6 +123,8 @@ export type WireResult = {
   timers?: { start: WireTimerStart[]; cancel: string[] };
   /** For `response` events: hold the response back (`absorb`) or let the proxy act (`default`). */
   verdict?: 'default' | 'absorb';
+  /** The app has no handler for the request's method (the action is the default 501). */
+  unhandled?: boolean;
 };
 
 /** Event names the SDK answers (`AppEvent.name`). */

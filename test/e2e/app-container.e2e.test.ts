@@ -45,18 +45,20 @@ describe('apps on live SIPp calls (issue 5)', () => {
       selection: [
         { app: 'call-screening', users: [`bob@${DOMAIN}`] },
         { app: 'forward-on-busy', users: [`bob@${DOMAIN}`] },
+        { app: 'follow-me', users: [`carol@${DOMAIN}`] },
         { app: 'spin', users: [`spin@${DOMAIN}`] },
       ],
     });
     manager = new AppManager({ runtime, logger: silentLogger });
     server = await startProxyServer({
       domains: [DOMAIN],
-      users: ['bob', 'spin'].map((username) => ({ username, password: `pw-${username}` })),
+      users: ['bob', 'carol', 'spin'].map((username) => ({ username, password: `pw-${username}` })),
       engines: [engine],
     });
     remote = `127.0.0.1:${server.port}`;
     await manager.deployDir(appDir('call-screening'));
     await manager.deployDir(appDir('forward-on-busy'));
+    await manager.deployDir(appDir('follow-me'));
     // A runaway app: every INVITE spins until the sandbox stops it at its CPU budget (50 ms).
     await manager.deployBundle(await buildApp(`import { defineApp } from ${JSON.stringify(SDK)};\nexport default defineApp({ onInvite() { for (;;) {} } });`, { name: 'spin' }));
   });
@@ -105,6 +107,20 @@ describe('apps on live SIPp calls (issue 5)', () => {
     expect(received(c, 'INVITE ')).toBe(1);
     // The caller never saw the busy answers: the app acted on the busy outcome.
     expect(call.messages).not.toMatch(/SIP\/2\.0 486/u);
+  });
+
+  it('follow-me hunts sequentially: the first number answers 480, the second answers', async () => {
+    const first = await phone('uas-480.xml');
+    const second = await phone('uas-answer.xml');
+    kv.set('follow-me', `followme:carol@${DOMAIN}`, [first.uri, { uri: second.uri, seconds: 10 }]);
+    const call = await runSipp({ scenario: 'uac-call.xml', remote, localPort: await freePort(), timeoutSeconds: 20, extraArgs: keys({ callee: 'carol', domain: DOMAIN }) });
+    expect(call.exitCode, call.errors || call.stderr).toBe(0);
+    const [a, b] = await Promise.all([first.done, second.done]);
+    expect(a.exitCode, a.errors).toBe(0);
+    expect(b.exitCode, b.errors).toBe(0);
+    expect(received(a, 'INVITE ')).toBe(1);
+    expect(received(b, 'INVITE ')).toBe(1);
+    expect(call.messages).not.toMatch(/SIP\/2\.0 480/u);
   });
 
   it("an app that loops forever costs its calls a 500 while another app's calls keep completing", async () => {

@@ -4,7 +4,7 @@
  *   blocklist:<callee user@domain>  → ["caller@domain", …]
  *   blocklist:*                     → callers blocked for every user
  */
-import { defineApp } from '../../../platform/sdk/index.js';
+import { defineApp } from '@switchboard/sdk';
 
 export default defineApp({
   name: 'call-screening',

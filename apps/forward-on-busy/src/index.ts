@@ -7,7 +7,7 @@
  *   forward:<callee user@domain>  → "sip:…"       where busy / unanswered calls go
  *   timeout:<callee user@domain>  → seconds to ring (default 20)
  */
-import { defineApp } from '../../../platform/sdk/index.js';
+import { defineApp } from '@switchboard/sdk';
 
 export default defineApp({
   name: 'forward-on-busy',

@@ -3,7 +3,7 @@
  * application session (one per Call-ID), and — when the text is "remind me" — starts a one-shot
  * named timer whose plain-data payload comes back in `timers.reminder`.
  */
-import { defineApp } from '../../../platform/sdk/index.js';
+import { defineApp } from '@switchboard/sdk';
 
 export default defineApp({
   name: 'hello',

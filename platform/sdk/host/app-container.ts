@@ -45,6 +45,7 @@ export function appContainerFor(context: AppContainerContext): AppContainer {
   const runtime = new AppRuntime({
     logger: context.logger,
     hosting: config.hosting,
+    fastPath: config.fastPath,
     capabilities: capabilityProviders(createCapabilityContainer({ kv })),
   });
   const engine = createAppEngine({ runtime, logger: context.logger, selection: config.selection, sessionExpiryMs: config.sessionExpiryMs });

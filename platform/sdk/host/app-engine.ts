@@ -11,7 +11,8 @@ import type { Logger } from '../../log/logger.js';
 import type { BranchOutcome, Decision, MessageEdits, ProxyDecision, ResponseVerdict, ServiceCall, ServiceEngine, ServiceResponse } from '../../services/index.js';
 import { APP_EVENTS, PERMISSIONS, type WireAction, type WireResult, type WireTimer } from '../protocol.js';
 import { AppSessionStore, type HostSession } from './app-sessions.js';
-import { selectApps, type AppSelection } from './app-selection.js';
+import { answerThrough, composeProxy } from './app-chain.js';
+import { createAppSelector, type AppSelection, type AppSelector, type SelectedApp } from './app-selection.js';
 import { toWireOutcome, toWireRequest, toWireResponse } from './wire.js';
 import { parseWireResult } from './wire-result.js';
 
@@ -20,6 +21,8 @@ export interface AppEngineOptions {
   readonly logger: Logger;
   /** Which apps see which requests (config `apps.selection`, default `all`). */
   readonly selection?: AppSelection;
+  /** A selector built elsewhere (takes precedence over `selection`). */
+  readonly selector?: AppSelector;
   /** Idle application-session expiry (default 180 000 ms, JSR 289's 3 minutes). */
   readonly sessionExpiryMs?: number;
 }
@@ -51,7 +54,7 @@ const CONTINUE: Decision = { kind: 'continue' };
 export function createAppEngine(options: AppEngineOptions): AppEngine {
   const { runtime } = options;
   const logger = options.logger.child({ component: 'app-engine' });
-  const selection = options.selection ?? 'all';
+  const selector = options.selector ?? createAppSelector(options.selection ?? 'all', logger);
   let seq = 0;
 
   const counters = new Map<string, { requests: number; events: number; faults: Record<string, number>; cpuMs: number }>();
@@ -104,39 +107,43 @@ export function createAppEngine(options: AppEngineOptions): AppEngine {
     if (session.timers.size === 0 && Object.keys(session.attributes).length === 0) sessions.invalidate(session);
   }
 
-  function faultDecision(result: Extract<DispatchResult, { ok: false }>): Decision {
+  function faultDecision(result: Extract<DispatchResult, { ok: false }>, selected: SelectedApp): Decision {
     switch (result.fault) {
       case 'not-found':
       case 'disabled':
         // A quarantined app is skipped (spec §D): the next app, the other engines and normal
-        // routing keep serving its users until it is redeployed.
-        return CONTINUE;
+        // routing keep serving its users until it is redeployed — unless its iFC says
+        // SESSION_TERMINATED (TS 29.228 DefaultHandling: the AS is unavailable).
+        return selected.onFault === 'terminate' ? { kind: 'reject', status: 503, reason: 'Service Unavailable' } : CONTINUE;
       case 'unhandled':
         return { kind: 'reject', status: 501, reason: 'Not Implemented' };
       case 'overloaded':
         return { kind: 'reject', status: 503, reason: 'Service Unavailable' };
       default:
-        return { kind: 'reject', status: 500, reason: 'Server Internal Error' };
+        // iFC DefaultHandling SESSION_CONTINUED: the call goes on without the faulty app.
+        return selected.onFault === 'continue' ? CONTINUE : { kind: 'reject', status: 500, reason: 'Server Internal Error' };
     }
   }
 
   /** The Decision for an event's result; releases the call unless it goes on proxying. */
-  function decide(session: HostSession, callRef: string, result: DispatchResult): Decision {
+  function decide(session: HostSession, callRef: string, result: DispatchResult, selected: SelectedApp): Decision {
     if (!result.ok) {
       release(session);
-      return faultDecision(result);
+      return faultDecision(result, selected);
     }
     const applied = apply(session, result);
     if (!applied.ok) {
       release(session);
-      return { kind: 'reject', status: 500, reason: 'Server Internal Error' };
+      return selected.onFault === 'continue' ? CONTINUE : { kind: 'reject', status: 500, reason: 'Server Internal Error' };
     }
     const action = applied.result.action;
-    if (action === undefined || action.kind === 'pass') {
+    // No handler for the method: an app chosen by `all` was not chosen for it; one a rule names
+    // answers 501 (spec §B.2).
+    if (action === undefined || action.kind === 'pass' || (applied.result.unhandled === true && !selected.explicit)) {
       release(session);
       return CONTINUE;
     }
-    if (action.kind === 'proxy') return proxyDecision(session, callRef, action);
+    if (action.kind === 'proxy') return proxyDecision(session, callRef, action, selected);
     release(session);
     if (action.kind === 'redirect') return { kind: 'redirect', contacts: action.contacts, permanent: action.permanent };
     if (action.headers.length === 0 && action.body === undefined && action.status >= 300) {
@@ -151,7 +158,7 @@ export function createAppEngine(options: AppEngineOptions): AppEngine {
     };
   }
 
-  function proxyDecision(session: HostSession, callRef: string, action: Extract<WireAction, { kind: 'proxy' }>): ProxyDecision {
+  function proxyDecision(session: HostSession, callRef: string, action: Extract<WireAction, { kind: 'proxy' }>, selected: SelectedApp): ProxyDecision {
     const edits = toEdits(action.edits);
     const decision: ProxyDecision = {
       kind: 'proxy',
@@ -162,13 +169,13 @@ export function createAppEngine(options: AppEngineOptions): AppEngine {
         ...(action.recordRoute === undefined ? {} : { recordRoute: action.recordRoute }),
         ...(action.recurse === undefined ? {} : { recurse: action.recurse }),
       },
-      onOutcome: (outcome) => onOutcome(session, callRef, outcome),
+      onOutcome: (outcome) => onOutcome(session, callRef, outcome, selected),
     };
     if (action.supervised) decision.onResponse = (response) => onResponse(session, callRef, response);
     return decision;
   }
 
-  async function onOutcome(session: HostSession, callRef: string, outcome: BranchOutcome): Promise<Decision> {
+  async function onOutcome(session: HostSession, callRef: string, outcome: BranchOutcome, selected: SelectedApp): Promise<Decision> {
     const payload = { callRef, ...toWireOutcome(outcome), session: sessions.snapshot(session), grants: grantsOf(session.app), app: session.app };
     const result = await dispatch(session.app, APP_EVENTS.outcome, session.key, payload);
     if (outcome.kind === 'success') {
@@ -177,7 +184,7 @@ export function createAppEngine(options: AppEngineOptions): AppEngine {
       release(session);
       return CONTINUE;
     }
-    return decide(session, callRef, result);
+    return decide(session, callRef, result, selected);
   }
 
   async function onResponse(session: HostSession, callRef: string, response: ServiceResponse): Promise<ResponseVerdict> {
@@ -207,9 +214,12 @@ export function createAppEngine(options: AppEngineOptions): AppEngine {
     if (session.expiresAt <= before && session.activeCalls === 0) sessions.invalidate(session);
   }
 
-  async function offer(app: string, call: ServiceCall): Promise<Decision> {
+  async function offer(selected: SelectedApp, call: ServiceCall, uri: string | undefined): Promise<Decision> {
+    const { app } = selected;
     const manifest = runtime.manifest(app);
-    if (manifest === undefined || runtime.disabled(app) === true) return CONTINUE;
+    if (manifest === undefined || runtime.disabled(app) === true) {
+      return faultDecision({ ok: false, fault: manifest === undefined ? 'not-found' : 'disabled', message: '' } as Extract<DispatchResult, { ok: false }>, selected);
+    }
     const key = call.request.callId;
     const session = sessions.open(app, key, manifest.limits.maxSessions);
     if (session === undefined) {
@@ -218,20 +228,35 @@ export function createAppEngine(options: AppEngineOptions): AppEngine {
     }
     session.activeCalls += 1;
     const callRef = `${key}#${++seq}`;
-    const payload = { callRef, request: toWireRequest(call), session: sessions.snapshot(session), grants: grantsOf(app), app };
+    const payload = { callRef, request: toWireRequest(call, uri), session: sessions.snapshot(session), grants: grantsOf(app), app };
     const result = await dispatch(app, APP_EVENTS.request, key, payload);
-    return decide(session, callRef, result);
+    return decide(session, callRef, result, selected);
+  }
+
+  /**
+   * Offers the request to the chain from `index` on (app-chain.ts): an app that proxies to one
+   * target hands the request, retargeted there, to the next app; its decision wraps theirs.
+   */
+  async function runChain(chain: readonly SelectedApp[], index: number, call: ServiceCall, uri: string | undefined): Promise<Decision> {
+    for (let i = index; i < chain.length; i++) {
+      const decision = await offer(chain[i]!, call, uri);
+      if (decision.kind === 'continue') continue;
+      const only = decision.kind === 'proxy' && decision.targets.length === 1 ? decision.targets[0] : undefined;
+      if (decision.kind === 'proxy' && only !== undefined && i + 1 < chain.length) {
+        const downstream = await runChain(chain, i + 1, call, only.uri);
+        return downstream.kind === 'proxy' || downstream.kind === 'continue' ? composeProxy(decision, downstream) : answerThrough(decision, downstream);
+      }
+      return decision;
+    }
+    return CONTINUE;
   }
 
   return {
     name: 'apps',
     sessions,
     async decide(call) {
-      for (const app of selectApps(selection, call, runtime.names())) {
-        const decision = await offer(app, call);
-        if (decision.kind !== 'continue') return decision;
-      }
-      return CONTINUE;
+      const chain = await selector.select(call, runtime.names());
+      return chain.length === 0 ? CONTINUE : runChain(chain, 0, call, undefined);
     },
     stats(app) {
       const entry = counter(app);

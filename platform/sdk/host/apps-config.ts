@@ -11,6 +11,8 @@ export const appsConfigSchema = z
     selection: appSelectionSchema.default('all'),
     /** Where isolates run (platform/container README "Hosting decision"). */
     hosting: z.enum(['in-process', 'worker']).default('in-process'),
+    /** in-process: well-behaved apps run with sync entries (platform/container README "Fast path"). */
+    fastPath: z.boolean().default(false),
     /** How often CLI deploys are picked up, ms. */
     syncMs: z.number().int().min(100).max(60_000).default(1000),
     /** Idle application-session expiry, ms (JSR 289 default 3 minutes). */

@@ -6,7 +6,11 @@
 export { createAppEngine, type AppEngine, type AppEngineOptions, type AppEngineStats } from './app-engine.js';
 export { AppManager, type AppAdmin, type AppListing, type AppManagerOptions } from './app-manager.js';
 export { AppRepository, type AppRecord, type AppRecordState } from './app-repository.js';
-export { appSelectionSchema, selectApps, type AppSelection, type AppSelectionRule } from './app-selection.js';
+export { appSelectionSchema, createAppSelector, selectApps, type AppSelection, type AppSelectionRule, type AppSelector, type SelectedApp } from './app-selection.js';
+export { composeProxy, outcomeOf } from './app-chain.js';
+export { formatAppMetrics } from './app-metrics.js';
+export { parseDarProperties, type DarEntry, type DarParseResult } from './dar-properties.js';
+export { appOf, criteriaSelector, subscriptionSelector } from './ifc-selection.js';
 export { AppSessionStore, type HostSession } from './app-sessions.js';
 export { openAppsDatabase } from './apps-database.js';
 export { capabilityProviders, createCapabilityContainer, SDK_TYPES, type CapabilityBindings } from './capability-bindings.js';

@@ -9,12 +9,13 @@ import type { WireOutcome, WireRequest, WireResponse } from '../protocol.js';
 /** Bodies over this size are not copied into the isolate (the app sees an empty body). */
 const MAX_BODY_CHARS = 64 * 1024;
 
-export function toWireRequest(call: ServiceCall): WireRequest {
+/** `uri`: the Request-URI an earlier app of the chain proxied the request to (app-chain.ts). */
+export function toWireRequest(call: ServiceCall, uri?: string): WireRequest {
   const { request } = call;
   const body = request.body.length > MAX_BODY_CHARS ? '' : request.body.toString('utf8');
   return {
     method: request.method,
-    uri: formatUri(request.uri),
+    uri: uri ?? formatUri(request.uri),
     headers: request.headerFields.map((field) => [field.name, field.value]),
     body,
     direction: call.direction,

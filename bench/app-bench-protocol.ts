@@ -1,0 +1,34 @@
+/** What the app benchmark harness (app-bench.ts) and its Switchboard child (app-bench-server.ts) say to each other. */
+export type AppBenchRequest =
+  | { op: 'start'; uasPort: number }
+  | { op: 'deploy' }
+  | { op: 'undeploy' }
+  | { op: 'crossing'; rounds: number }
+  | { op: 'idle'; count: number }
+  | { op: 'stop' };
+
+export interface Percentiles {
+  /** µs */
+  median: number;
+  /** µs */
+  p99: number;
+}
+
+export interface Crossing {
+  /** engine.decide of an INVITE into the trivial app and back (request event). */
+  decide: Percentiles;
+  /** The success outcome event of the same call. */
+  outcome: Percentiles;
+  /** AppRuntime.dispatch alone: into the isolate and back without the SDK. */
+  raw: Percentiles;
+}
+
+export interface IdleApps {
+  count: number;
+  rssPerApp: number;
+  heapPerApp: number;
+  externalPerApp: number;
+  /** The isolate's own V8 heap (used, and reserved), not in the host's heapUsed. */
+  isolateUsedPerApp: number;
+  isolateTotalPerApp: number;
+}
