@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../log/logger.js';
-import { cgiConfigSchema, createCgiEngine, scriptRoutes } from './cgi-config.js';
+import { CgiConfigError, cgiConfigSchema, createCgiEngine, parseCgiConfig, scriptRoutes } from './cgi-config.js';
 import { ScriptResolver } from './script-resolver.js';
 import { request, ScriptDir } from './test-support.js';
 
@@ -39,5 +39,27 @@ describe('cgi configuration', () => {
     const engine = createCgiEngine({ cgiBin: bin.root, maxConcurrent: 3 }, silentLogger, { serverName: 'sb.test' });
     expect(engine.name).toBe('cgi');
     expect(engine.engine.invoker.running).toBe(0);
+  });
+});
+
+describe('a bad cgi section', () => {
+  it('is refused with every problem named by its key', () => {
+    const attempt = (): unknown =>
+      createCgiEngine({ cgiBin: '/tmp', timeoutMs: -1, routes: [{ match: '(unclosed', script: 'x.sh' }], bogus: true } as never, silentLogger);
+    expect(attempt).toThrow(CgiConfigError);
+    let message = '';
+    try {
+      attempt();
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/^invalid configuration: the cgi section \(SIP-CGI\) has 3 problems:/);
+    expect(message).toMatch(/cgi\.timeoutMs: .*>0/);
+    expect(message).toContain('cgi.routes.0.match: not a valid regular expression');
+    expect(message).toMatch(/cgi: Unrecognized key: "bogus"/);
+  });
+
+  it('accepts an empty section (every key has a default)', () => {
+    expect(parseCgiConfig(null).cgiBin).toBe('./cgi-bin');
   });
 });

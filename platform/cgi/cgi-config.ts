@@ -12,6 +12,15 @@ import type { ScriptRoute } from './script-resolver.js';
 
 const positive = z.number().int().positive();
 
+function compiles(pattern: string): boolean {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const cgiConfigSchema = z
   .object({
     /** The cgi-bin folder; relative paths are taken from the working directory. */
@@ -19,7 +28,14 @@ export const cgiConfigSchema = z
     /** `user@host` → script file in cgiBin (checked first). */
     users: z.record(z.string(), z.string()).default({}),
     /** Regular expression on the Request-URI → script file in cgiBin, in order. */
-    routes: z.array(z.object({ match: z.string(), script: z.string() })).default([]),
+    routes: z
+      .array(
+        z.object({
+          match: z.string().refine(compiles, { message: 'not a valid regular expression' }),
+          script: z.string().min(1),
+        }).strict(),
+      )
+      .default([]),
     /** `host` → script file in cgiBin (checked after users and routes). */
     domains: z.record(z.string(), z.string()).default({}),
     /** Wall-clock limit of one run; the whole process group is killed (504). */
@@ -56,6 +72,23 @@ export const cgiConfigSchema = z
 
 export type CgiConfig = z.input<typeof cgiConfigSchema>;
 
+/** A bad `cgi` section: the message names every problem by its key (`cgi.timeoutMs: …`), so the
+ *  server refuses to start with something an operator can act on. */
+export class CgiConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Validate the `cgi` section; throws CgiConfigError listing every problem. */
+export function parseCgiConfig(config: unknown): z.output<typeof cgiConfigSchema> {
+  const result = cgiConfigSchema.safeParse(config ?? {});
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const path = ['cgi', ...issue.path.map(String)].join('.');
+    return `  ${path}: ${issue.message}`;
+  });
+  throw new CgiConfigError(`invalid configuration: the cgi section (SIP-CGI) has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:\n${problems.join('\n')}`);
+}
+
 const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Explicit users, routes, domains as resolver routes, in that order. */
@@ -78,14 +111,14 @@ export function scriptRoutes(config: z.output<typeof cgiConfigSchema>): ScriptRo
 
 /**
  * The SIP-CGI service engine. `defaults` are what the server knows (its first domain, version
- * and SIP port); the `cgi` config section overrides them. Throws (a zod error) on a bad section.
+ * and SIP port); the `cgi` config section overrides them. Throws CgiConfigError on a bad section.
  */
 export function createCgiEngine(
   config: CgiConfig,
   logger: Logger,
   defaults: { serverName?: string; version?: string; serverPort?: number } = {},
 ): CgiServiceEngine {
-  const parsed = cgiConfigSchema.parse(config);
+  const parsed = parseCgiConfig(config);
   const hostRef: HostRef = {};
   const engine = new CgiEngine({
     logger: logger.child({ engine: 'cgi' }),

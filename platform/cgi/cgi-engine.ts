@@ -82,11 +82,12 @@ export class CgiEngine {
     return this.#transactions.size;
   }
 
-  /** A request that starts a transaction. No script for it → default action, no state kept. */
-  async handleRequest(request: SipRequest, facts: RequestFacts): Promise<CgiDecision> {
+  /** A request that starts a transaction. No script for it → default action, no state kept.
+   *  The script is looked up by the Request-URI, or by `resolveBy` (a REGISTER's To AOR). */
+  async handleRequest(request: SipRequest, facts: RequestFacts, resolveBy: Uri = request.uri): Promise<CgiDecision> {
     const txId = facts.txId;
     if (this.#transactions.has(txId) || this.#starting.has(txId)) throw new Error(`SIP-CGI: transaction ${txId} already started`);
-    const starting = this.#resolver.resolve(request).then((resolved) => {
+    const starting = this.#resolver.resolveUri(resolveBy).then((resolved) => {
       this.#starting.delete(txId);
       if (resolved === undefined) return undefined;
       const tx = new CgiTransaction(txId, resolved.path, request, facts);

@@ -33,6 +33,8 @@ import type { CgiEngine } from './cgi-engine.js';
 import type { ResponseFacts } from './cgi-facts.js';
 import { headerKeyOf } from './header-key.js';
 import { messageEdits } from './message-diff.js';
+import { registerWithScript, type CgiRegisterContext, type CgiRegisterResult } from './cgi-register.js';
+import { endToEnd, respondWith } from './respond-decision.js';
 import { newToken } from './tokens.js';
 
 export interface CgiServiceOptions {
@@ -56,9 +58,6 @@ export interface HostRef {
  *  the request it cancels (Route too). */
 const CANCEL_COPIES = new Set(['via', 'from', 'to', 'call-id', 'route', 'max-forwards']);
 
-/** The fields the core copies into a response it builds itself (RFC 3261 §8.2.6.2): a script's
- *  response or a forwarded one travels as a RespondDecision, so these come from the request. */
-const COPIED_BY_CORE = new Set(['via', 'from', 'to', 'call-id', 'cseq', 'content-length', 'content-type']);
 
 interface CallState {
   txId: string;
@@ -74,6 +73,9 @@ interface CallState {
 
 export interface CgiServiceEngine extends ServiceEngine {
   readonly engine: CgiEngine;
+  /** REGISTER (RFC 3050 §5.9) for the registrar stage's hook: the AOR's script answers instead
+   *  of the registrar (`respond`: nothing stored) or takes the default action (`none`). */
+  register(request: SipRequest, aor: string, authenticatedAs: string | undefined, context: CgiRegisterContext): Promise<CgiRegisterResult>;
 }
 
 export function createCgiService(options: CgiServiceOptions): CgiServiceEngine {
@@ -213,6 +215,8 @@ export function createCgiService(options: CgiServiceOptions): CgiServiceEngine {
   return {
     name: 'cgi',
     engine,
+    register: (request, _aor, authenticatedAs, context) =>
+      registerWithScript({ engine, logger, request, authenticatedAs, context, fallbackPort: options.serverPort }),
     ...(options.directions ? { directions: options.directions } : {}),
     async decide(call: ServiceCall): Promise<Decision> {
       if (seen.has(call.request)) return { kind: 'continue' };
@@ -260,21 +264,6 @@ function withUri(request: SipRequest, uri: Uri): SipRequest {
   return copy;
 }
 
-/** End-to-end fields of a response the engine built, for a RespondDecision. */
-function endToEnd(response: SipResponse): HeaderField[] {
-  return response.headerFields.filter((field) => !COPIED_BY_CORE.has(headerKeyOf(field.name))).map((field) => ({ name: field.name, value: field.value }));
-}
-
-function respondWith(response: SipResponse): Decision {
-  const contentType = response.getHeader('Content-Type');
-  return {
-    kind: 'respond',
-    status: response.status,
-    reason: response.reason,
-    headers: endToEnd(response),
-    ...(response.body.length > 0 ? { body: { contentType: contentType ?? 'application/octet-stream', content: response.body } } : {}),
-  };
-}
 
 function toSipResponse(received: ServiceResponse): SipResponse {
   const fields: HeaderField[] = received.headers.filter((field) => headerKeyOf(field.name) !== 'content-type');

@@ -12,6 +12,6 @@ export { headerVariableName, headerVariables, WITHHELD_HEADERS } from './header-
 export { parseScriptOutput, DEFAULT_MAX_ACTIONS, type OutputParserOptions } from './output-parser.js';
 export type { BodySpec, CgiAction, MessageChanges, OutputParseError, OutputParseResult } from './cgi-actions.js';
 export { ScriptResolver, SCRIPT_EXTENSIONS, type ScriptRoute, type ScriptResolverOptions, type ResolvedScript } from './script-resolver.js';
-export { createCgiEngine, cgiConfigSchema, scriptRoutes, type CgiConfig } from './cgi-config.js';
+export { createCgiEngine, cgiConfigSchema, parseCgiConfig, CgiConfigError, scriptRoutes, type CgiConfig } from './cgi-config.js';
 export { createCgiService, registrationsOf, type CgiServiceEngine, type CgiServiceOptions, type HostRef } from './cgi-service.js';
 export { messageEdits } from './message-diff.js';

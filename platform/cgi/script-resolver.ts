@@ -12,7 +12,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import { decodeUser, formatUri, type SipRequest } from '../sip/index.js';
+import { decodeUser, formatUri, type SipRequest, type Uri } from '../sip/index.js';
 
 export const SCRIPT_EXTENSIONS = ['.sh', '.js', '.mjs', '.cjs', '.py', '.pl', '.rb', '.php', '.cgi'] as const;
 
@@ -64,7 +64,12 @@ export class ScriptResolver {
   }
 
   async resolve(request: SipRequest): Promise<ResolvedScript | undefined> {
-    const uri = request.uri;
+    return this.resolveUri(request.uri);
+  }
+
+  /** The script for a URI: the Request-URI, or the To AOR of a REGISTER (whose Request-URI
+   *  names only the domain). */
+  async resolveUri(uri: Uri): Promise<ResolvedScript | undefined> {
     const host = uri.kind === 'sip' ? uri.host.toLowerCase() : undefined;
     const user = uri.kind === 'sip' ? decodeUser(uri) : undefined;
     if (host !== undefined && user !== undefined) {

@@ -12,17 +12,37 @@ import type { IncomingRequest, RequestStage, StageOutcome } from './request-stag
 
 type HookBody = { readonly contentType: string; readonly content: string };
 
-/** What a REGISTER payload handler (CPL upload, draft-lennox-sip-reg-payload) decided: register
- *  as usual, register and put `body` into the 200, or answer instead of registering. */
+/** What a REGISTER handler (CPL upload, draft-lennox-sip-reg-payload; a SIP-CGI script, RFC 3050
+ *  §5.9) decided: register as usual, register and put `body` into the 200, or answer instead of
+ *  registering (`reject`, or `respond` with header fields: a script's own 200 means it handled
+ *  the registration, so nothing is stored). */
 export type RegisterHookResult =
   | { readonly kind: 'none' | 'stored' | 'removed' }
   | { readonly kind: 'download'; readonly body: HookBody | null }
-  | { readonly kind: 'reject'; readonly status: number; readonly reason: string; readonly body?: HookBody };
+  | { readonly kind: 'reject'; readonly status: number; readonly reason: string; readonly body?: HookBody }
+  | {
+      readonly kind: 'respond';
+      readonly status: number;
+      readonly reason: string;
+      readonly headers?: readonly { readonly name: string; readonly value: string }[];
+      readonly body?: HookBody;
+    };
+
+/** Where the REGISTER came from and arrived (SIP-CGI REMOTE_ADDR / SERVER_PORT). */
+export interface RegisterContext {
+  readonly source: { readonly protocol: string; readonly address: string; readonly port: number };
+  readonly local: { readonly address: string; readonly port: number };
+}
 
 /** Asked before the registrar for every REGISTER of our domains; `aor` is the To AOR and
  *  `authenticatedAs` the AOR digest authentication proved. The endpoint knows no engine: the
- *  composition root passes the CPL handler here. */
-export type RegisterHook = (request: SipRequest, aor: string, authenticatedAs: string | undefined) => Promise<RegisterHookResult>;
+ *  composition root passes the CPL (and SIP-CGI) handler here. */
+export type RegisterHook = (
+  request: SipRequest,
+  aor: string,
+  authenticatedAs: string | undefined,
+  context: RegisterContext,
+) => Promise<RegisterHookResult>;
 
 export interface RegistrarStageOptions {
   registrar: Registrar;
@@ -52,12 +72,19 @@ export class RegistrarStage implements RequestStage {
       return 'handled';
     }
     const aor = registrar.location.aorOf(request.to.uri);
-    const hook = aor !== undefined ? await this.#options.registerHook?.(request, aor, authenticatedIdentity(request)?.aor) : undefined;
-    if (hook?.kind === 'reject') {
-      incoming.reply(hook.status, hook.reason, [], hook.body);
+    const flow = transaction.flow;
+    const context: RegisterContext = {
+      source: { protocol: flow.protocol, address: flow.remote.address, port: flow.remote.port },
+      local: { address: flow.local.address, port: flow.local.port },
+    };
+    const hook = aor !== undefined ? await this.#options.registerHook?.(request, aor, authenticatedIdentity(request)?.aor, context) : undefined;
+    if (hook?.kind === 'reject' || hook?.kind === 'respond') {
+      // Answered instead of registering (RFC 3050 §5.9: a script's 200 or failure stores nothing).
+      if (transaction.finalResponse === undefined && !transaction.terminated) {
+        incoming.reply(hook.status, hook.reason, hook.kind === 'respond' ? (hook.headers ?? []).map((field) => ({ ...field })) : [], hook.body);
+      }
       return 'handled';
     }
-    const flow = transaction.flow;
     const result = await registrar.register(request, {
       protocol: flow.protocol,
       address: flow.remote.address,
