@@ -36,6 +36,8 @@ export function ensureKamailio(): { version?: string; skipped?: string } {
 }
 
 export interface KamailioProcess {
+  /** The main process; it leads its own process group (its workers are in it). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -57,8 +59,9 @@ export async function startKamailio(port: number, uasPort: number): Promise<Kama
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   // Ready when the UDP worker is up; it says nothing at debug=1, so give it a moment.
   await new Promise((resolve) => setTimeout(resolve, 1500));
-  if (child.exitCode !== null) throw new Error(`kamailio exited ${child.exitCode}: ${stderr}`);
+  if (child.exitCode !== null || child.pid === undefined) throw new Error(`kamailio exited ${child.exitCode}: ${stderr}`);
   return {
+    pid: child.pid,
     async stop() {
       // Its own process group (detached): the main process and the workers it forked.
       if (child.exitCode === null && child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');

@@ -194,6 +194,38 @@ describe('ProxyCore response context (§16.7)', () => {
     expect(h.upstream()).toEqual([100, 200, 200]);
   });
 
+  it('after the answer, 2xx retransmissions still reach the caller on its flow without our Via (answered-branch-user.ts)', async () => {
+    const successes: number[] = [];
+    await h.forward(invite(), [target(A)], {}, { onSuccess: (response) => successes.push(response.status) });
+    await h.answer(A, 200, 'ta');
+    await h.answer(A, 200, 'ta');
+    await h.answer(A, 200, 'ta');
+    const oks = h.sender.sent.flatMap((sent) => (sent.kind === 'response' && sent.message.status === 200 ? [sent] : []));
+    expect(oks).toHaveLength(3);
+    for (const sent of oks) {
+      expect(sent.message.via.map((via) => via.host)).toEqual(['198.51.100.7']);
+      expect(sent.kind === 'response' && sent.flow).toBe(udpFlow);
+    }
+    expect(successes).toEqual([200]); // the context saw the first 2xx only
+  });
+
+  it('an asynchronous onResponse hook still sees the 2xx before anything is forwarded', async () => {
+    const seen: number[] = [];
+    await h.forward(invite(), [target(A)], {}, {
+      onResponse: async (response) => {
+        seen.push(response.status);
+        await flush();
+        return { kind: 'default' };
+      },
+    });
+    await h.answer(A, 180, 'ta');
+    await h.answer(A, 200, 'ta');
+    await flush();
+    await h.answer(A, 200, 'ta');
+    expect(seen).toEqual([180, 200]);
+    expect(h.upstream()).toEqual([100, 180, 200, 200]);
+  });
+
   it('sends the best final response when every branch fails: lowest class, then lowest code', async () => {
     await h.forward(invite(), [target(A), target(B), target(C)]);
     await h.answer(A, 486);

@@ -13,6 +13,7 @@ import type { InviteServerTransaction } from '../transaction/invite-server-trans
 import type { NonInviteServerTransaction } from '../transaction/non-invite-server-transaction.js';
 import type { ServerTransaction } from '../transaction/transaction-user.js';
 import type { Flow } from '../transport/types.js';
+import { ReleasingTransactions } from './answered-branch-user.js';
 import { decrementMaxForwards, createVia, localAddress } from './forward-request.js';
 import { defaultSipPort, type ProxyIdentity } from './local-identity.js';
 import { loopHash, statelessBranch } from './loop-detection.js';
@@ -99,8 +100,11 @@ export class ProxyCore {
       return undefined;
     }
     const hash = loopHash(request, this.#receivedUris.get(request) ?? request.uri, request.topVia);
+    // INVITE branches get a TU that lets go of the context once it finished, so that the
+    // context is not kept for the 32 s its client transactions wait (answered-branch-user.ts).
+    const releasing = request.method === 'INVITE' ? new ReleasingTransactions(this.#transactions, this, server.flow) : undefined;
     const context = new ResponseContext(server, request, targets, hash, options, hooks, {
-      transactions: this.#transactions,
+      transactions: releasing ?? this.#transactions,
       identity: this.#identity,
       resolver: this.#resolver,
       config: this.config,
@@ -109,6 +113,7 @@ export class ProxyCore {
         if (this.#contexts.get(settled.server) === settled) this.#contexts.delete(settled.server);
       },
     });
+    if (releasing) releasing.context = context;
     if (request.method === 'INVITE') this.#contexts.set(server, context);
     context.start();
     return context;
@@ -157,6 +162,16 @@ export class ProxyCore {
    * removed, the next Via routes it. Anything else is dropped.
    */
   handleStrayResponse(response: SipResponse, flow: Flow): void {
+    this.#relay2xx(response, flow, undefined);
+  }
+
+  /** A 2xx on an INVITE branch after its response context finished (answered-branch-user.ts):
+   *  forwarded as the context would, on the caller's flow. */
+  forwardLate2xx(response: SipResponse, upstream: Flow): void {
+    this.#relay2xx(response, upstream, upstream);
+  }
+
+  #relay2xx(response: SipResponse, flow: Flow, upstream: Flow | undefined): void {
     let top: Via | undefined;
     try {
       top = response.topVia;
@@ -170,7 +185,7 @@ export class ProxyCore {
       this.#logger.debug({ err: error }, 'unreadable stray response dropped');
       return;
     }
-    this.#transactions.sendStatelessResponse(response).catch((error: unknown) => {
+    this.#transactions.sendStatelessResponse(response, upstream).catch((error: unknown) => {
       this.#logger.warn({ err: error }, 'stray 2xx could not be forwarded');
     });
   }

@@ -6,6 +6,7 @@ import { decodeUser, parseUri, type Uri } from '../sip/index.js';
 import type { Binding, BindingRepository } from '../store/binding-repository.js';
 import { StoreError } from '../store/errors.js';
 import type { UserRepository } from '../store/user-repository.js';
+import { BindingCache, type BindingCacheOptions } from './binding-cache.js';
 
 export type LocationResult =
   /** Unexpired bindings, highest q first. */
@@ -23,6 +24,17 @@ export interface LocationServiceOptions {
   users?: UserRepository;
   domains: readonly string[];
   clock?: () => number;
+  /**
+   * Keep lookups in memory (binding-cache.ts). Without this option the cache is on when the
+   * binding repository offers `changeVersion()` (a value that changes with every committed
+   * write, from any process); otherwise every lookup reads the store.
+   */
+  cache?: BindingCacheOptions | false;
+}
+
+/** A binding repository that can tell whether the store changed (see binding-cache.ts). */
+interface VersionedRepository {
+  changeVersion?: () => unknown;
 }
 
 export class LocationService {
@@ -30,12 +42,24 @@ export class LocationService {
   readonly #users: UserRepository | undefined;
   readonly #domains: ReadonlySet<string>;
   readonly #clock: () => number;
+  readonly #cache: BindingCache | undefined;
 
   constructor(options: LocationServiceOptions) {
     this.#bindings = options.bindings;
     this.#users = options.users;
     this.#domains = new Set(options.domains.map((domain) => domain.toLowerCase()));
     this.#clock = options.clock ?? Date.now;
+    this.#cache = options.cache === false ? undefined : createCache(options.cache, options.bindings);
+  }
+
+  /** Whether lookups are answered from memory when they can be. */
+  get cached(): boolean {
+    return this.#cache !== undefined;
+  }
+
+  /** Forget what is known about `aor` (the registrar calls this after writing its bindings). */
+  invalidate(aor: string): void {
+    this.#cache?.invalidate(aor);
   }
 
   isOurDomain(host: string): boolean {
@@ -62,16 +86,36 @@ export class LocationService {
     }
     const aor = this.aorOf(uri);
     if (aor === undefined) return { kind: 'not-ours' };
+    const now = this.#clock();
+    const cache = this.#cache;
+    const hit = cache?.get(aor, now);
+    if (hit) {
+      const bindings = hit.bindings.filter((binding) => binding.expiresAt > now);
+      if (bindings.length > 0) return { kind: 'found', aor, bindings };
+      return hit.known === false ? { kind: 'unknown-user', aor } : { kind: 'no-bindings', aor };
+    }
+    const readAt = cache?.version();
     let bindings: Binding[];
     try {
-      bindings = await this.#bindings.listActive(aor, this.#clock());
+      bindings = await this.#bindings.listActive(aor, now);
     } catch (error) {
       // A user part no AOR can have (store/aor.ts rules) names nobody here.
       if (error instanceof StoreError && error.code === 'invalid-user') return { kind: 'unknown-user', aor };
       throw error;
     }
-    if (bindings.length > 0) return { kind: 'found', aor, bindings };
-    if (this.#users && !(await this.#users.get(aor))) return { kind: 'unknown-user', aor };
-    return { kind: 'no-bindings', aor };
+    if (bindings.length > 0) {
+      cache?.set(aor, bindings.slice(), undefined, readAt);
+      return { kind: 'found', aor, bindings };
+    }
+    const known = this.#users ? (await this.#users.get(aor)) !== undefined : undefined;
+    cache?.set(aor, [], known, readAt);
+    return known === false ? { kind: 'unknown-user', aor } : { kind: 'no-bindings', aor };
   }
+}
+
+function createCache(options: BindingCacheOptions | undefined, bindings: BindingRepository): BindingCache | undefined {
+  if (options) return new BindingCache(options);
+  const versioned = bindings as BindingRepository & VersionedRepository;
+  if (typeof versioned.changeVersion !== 'function') return undefined;
+  return new BindingCache({ version: () => versioned.changeVersion?.() });
 }

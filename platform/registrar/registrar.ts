@@ -17,6 +17,7 @@ import { decodeUser, type HeaderField, type SipRequest } from '../sip/index.js';
 import type { Binding, BindingFlow, BindingRepository, ContactUpdate } from '../store/binding-repository.js';
 import type { UserRepository } from '../store/user-repository.js';
 import { BindingEvents, type BindingChangeListener } from './binding-events.js';
+import type { BindingCacheOptions } from './binding-cache.js';
 import { LocationService } from './location-service.js';
 import { readRegister, type RequestedContact } from './register-request.js';
 import { resolveRegistrarConfig, type RegistrarConfig } from './registrar-config.js';
@@ -28,6 +29,9 @@ export interface RegistrarOptions {
   config?: Partial<RegistrarConfig>;
   logger: Logger;
   clock?: () => number;
+  /** The location service's lookup cache (binding-cache.ts); default: on when the binding
+   *  repository offers `changeVersion()`. */
+  locationCache?: BindingCacheOptions | false;
 }
 
 /** Where the REGISTER came from: kept with the binding (RFC 5626 §5.2 flow; NAT routing). */
@@ -62,6 +66,7 @@ export class Registrar {
       ...(options.users ? { users: options.users } : {}),
       domains: this.config.domains,
       clock: this.#clock,
+      ...(options.locationCache !== undefined ? { cache: options.locationCache } : {}),
     });
   }
 
@@ -115,6 +120,9 @@ export class Registrar {
     } else {
       const contacts = intent.kind === 'update' ? intent.contacts.map((c) => this.#toUpdate(c, now, path, source, request)) : [];
       let outcome;
+      // The store's change version covers this write too; dropping the AOR here keeps the
+      // location cache right even with a store that cannot report versions.
+      this.location.invalidate(aor);
       try {
         outcome = await this.#bindings.applyRegistration({
           aor,
@@ -128,6 +136,8 @@ export class Registrar {
         // §10.3 step 7: if the update cannot be committed "the request MUST fail with a 500".
         this.#logger.error({ err: error, aor }, 'bindings could not be stored');
         return reply(500, 'Server Internal Error');
+      } finally {
+        this.location.invalidate(aor);
       }
       if (!outcome.ok) {
         this.#logger.info({ aor, callId, cseq, reason: outcome.reason }, outcome.message);
@@ -174,6 +184,7 @@ export class Registrar {
     this.#sweeping = true;
     try {
       const expired = await this.#bindings.sweepExpired(this.#clock());
+      for (const binding of expired) this.location.invalidate(binding.aor);
       this.#events.emit('expired', expired);
       return expired;
     } catch (error) {

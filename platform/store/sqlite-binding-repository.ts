@@ -71,6 +71,10 @@ export class SqliteBindingRepository implements BindingRepository {
   readonly #selectActive;
   readonly #countActive;
   readonly #sweep;
+  readonly #totalChanges;
+  readonly #dataVersion;
+  #otherVersion: unknown;
+  #otherReadAt = 0;
 
   constructor(db: SqliteDatabase, options: { logger: Logger; clock?: () => number }) {
     this.#db = db;
@@ -96,6 +100,24 @@ export class SqliteBindingRepository implements BindingRepository {
       .prepare<[string, number], number>('SELECT count(*) FROM bindings WHERE aor = ? AND expires_at > ?')
       .pluck();
     this.#sweep = db.prepare<[number], BindingRow>('DELETE FROM bindings WHERE expires_at <= ? RETURNING *');
+    this.#totalChanges = db.prepare<[], number>('SELECT total_changes()').pluck();
+    this.#dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
+  }
+
+  /**
+   * Changes with every write committed to the database: the location cache's coherence check
+   * (platform/registrar/binding-cache.ts). Writes on this connection: total_changes(), at once
+   * (0.2 µs). Writes by other processes (the CLI's `user del`): PRAGMA data_version (~4 µs, it
+   * opens a read transaction), read at most every 100 ms — such a change reaches the cache
+   * within 100 ms.
+   */
+  changeVersion(): string {
+    const now = Date.now();
+    if (now - this.#otherReadAt >= 100) {
+      this.#otherReadAt = now;
+      this.#otherVersion = this.#dataVersion.get();
+    }
+    return `${this.#totalChanges.get()}:${String(this.#otherVersion)}`;
   }
 
   async upsert(input: BindingInput, now: number = this.#clock()): Promise<Binding> {

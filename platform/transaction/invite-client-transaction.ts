@@ -16,6 +16,7 @@
 import type { SipRequest, SipResponse } from '../sip/index.js';
 import type { Destination, Flow, TransportError } from '../transport/types.js';
 import { createAckForFailure } from './create-ack.js';
+import { ClientRecord } from './absorb-record.js';
 import { Transaction, toTransportError, type TransactionContext } from './transaction.js';
 import type { ClientTransactionUser } from './transaction-user.js';
 import { deriveTimerValues, type TimerValues, type TransactionTimer } from './timers.js';
@@ -203,6 +204,9 @@ export class InviteClientTransaction extends Transaction<InviteClientState> {
     this.#timerB.stop();
     this.transition(InviteClientState.Accepted);
     this.actPassResponse(response);
+    // The layer's slim record passes later 2xx to the same TU (absorb-record.ts).
+    const record = new ClientRecord(this.id, 'Accepted', this.user, undefined, undefined);
+    if (this.state !== InviteClientState.Accepted || this.handOver(this.context, record, this.#values.M)) return;
     this.#timerM.start(this.#values.M);
   }
 
@@ -215,6 +219,10 @@ export class InviteClientTransaction extends Transaction<InviteClientState> {
     if (response) this.#ack = createAckForFailure(this.request, response);
     this.actSendAck();
     this.actPassResponse(response);
+    // Completed only resends the ACK: the layer's slim record takes over (absorb-record.ts).
+    if (this.state !== InviteClientState.Completed) return;
+    const record = new ClientRecord(this.id, 'Completed', this.user, this.#ack, this.#ackDestination ?? this.destination);
+    if (this.handOver(this.context, record, this.#values.D)) return;
     this.#timerD.start(this.#values.D);
   }
 

@@ -20,6 +20,7 @@
  */
 import { createResponse, type SipRequest, type SipResponse } from '../sip/index.js';
 import type { Flow, TransportError } from '../transport/types.js';
+import { ServerRecord } from './absorb-record.js';
 import { Transaction, toTransportError, type TransactionContext } from './transaction.js';
 import type { ServerTransactionUser } from './transaction-user.js';
 import { deriveTimerValues, TRYING_DELAY_MS, type TimerValues, type TransactionTimer } from './timers.js';
@@ -174,6 +175,7 @@ export class InviteServerTransaction extends Transaction<InviteServerState> {
         this.#timerTrying.stop();
         this.transition(InviteServerState.Accepted);
         this.actSendFinal(message as SipResponse);
+        if (this.actHandOver('Accepted', this.#values.L)) return;
         return this.#timerL.start(this.#values.L);
       case InviteServerInput.Tu300To699:
         this.#timerTrying.stop();
@@ -207,6 +209,7 @@ export class InviteServerTransaction extends Transaction<InviteServerState> {
         this.#timerG.stop();
         this.#timerH.stop();
         this.transition(InviteServerState.Confirmed);
+        if (this.actHandOver('Confirmed', this.#values.I)) return;
         return this.#timerI.start(this.#values.I);
       case InviteServerInput.TimerH:
         // "it implies that the ACK was never received ... MUST indicate to the TU that a
@@ -293,6 +296,20 @@ export class InviteServerTransaction extends Transaction<InviteServerState> {
     this.context.sender.sendResponse(response, this.flow).catch((failure: unknown) =>
       this.input(InviteServerInput.TransportError, undefined, toTransportError(failure)),
     );
+  }
+
+  /**
+   * Accepted and Confirmed only absorb (and, in Accepted, pass ACKs up): the layer's slim record
+   * takes over (absorb-record.ts) unless a ServerTransactionUser observes this transaction.
+   * The full object keeps `request` and `finalResponse` for whoever still holds it; the
+   * provisional response is no longer resent and is let go.
+   */
+  private actHandOver(state: 'Accepted' | 'Confirmed', ms: number): boolean {
+    if (this.#user) return false;
+    const record = new ServerRecord(this.id, true, state, this.flow, undefined);
+    if (!this.handOver(this.context, record, ms)) return false;
+    this.#lastProvisional = undefined;
+    return true;
   }
 
   /** §17.2.1 / §17.2.4: a transport failure terminates the transaction and the TU is told. */

@@ -22,7 +22,17 @@ export function branchOf(via: Via | undefined): string | undefined {
 /** §17.1.3: a response matches a client transaction by the top Via branch and the CSeq method
  *  (the method tells a CANCEL's transaction from its INVITE's, which share the branch). */
 export function clientTransactionKey(branch: string, method: string): string {
-  return `${branch} ${method}`;
+  return flat(`${branch} ${method}`);
+}
+
+/**
+ * A key as one flat string. Concatenation makes a rope that points at its parts, and a branch
+ * read from a message is a slice of the whole decoded datagram: a table key kept for 32 s would
+ * keep that text alive. Reading a character makes V8 flatten the rope into a copy.
+ */
+function flat(key: string): string {
+  key.charCodeAt(0);
+  return key;
 }
 
 export function clientKeyOfResponse(response: SipResponse): string | undefined {
@@ -46,7 +56,7 @@ export function serverTransactionKey(request: SipRequest, asMethod: string = req
   const branch = branchOf(via);
   if (!via || !isRfc3261Branch(branch)) return undefined;
   const method = asMethod === 'ACK' ? 'INVITE' : asMethod;
-  return `${branch} ${sentByOf(via)} ${method}`;
+  return flat(`${branch} ${sentByOf(via)} ${method}`);
 }
 
 /** The bucket RFC 2543 server transactions are filed under; candidates in a bucket are then

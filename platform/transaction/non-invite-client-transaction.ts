@@ -12,6 +12,7 @@
  */
 import type { SipRequest, SipResponse } from '../sip/index.js';
 import type { Destination, Flow, TransportError } from '../transport/types.js';
+import { ClientRecord } from './absorb-record.js';
 import { Transaction, toTransportError, type TransactionContext } from './transaction.js';
 import type { ClientTransactionUser } from './transaction-user.js';
 import { deriveTimerValues, type TimerValues, type TransactionTimer } from './timers.js';
@@ -165,6 +166,12 @@ export class NonInviteClientTransaction extends Transaction<NonInviteClientState
     this.#timerF.stop();
     this.transition(NonInviteClientState.Completed);
     this.actPassResponse(response);
+    // Completed only absorbs: the layer's slim record takes over (absorb-record.ts), keeping the
+    // TU only when it wants to hear of the end.
+    if (this.state !== NonInviteClientState.Completed) return;
+    const user = this.user.onTerminated ? this.user : undefined;
+    const record = new ClientRecord(this.id, 'Completed', user, undefined, undefined);
+    if (this.handOver(this.context, record, this.#values.K)) return;
     this.#timerK.start(this.#values.K);
   }
 

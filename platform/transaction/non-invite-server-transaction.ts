@@ -13,6 +13,7 @@
  */
 import type { SipRequest, SipResponse } from '../sip/index.js';
 import type { Flow, TransportError } from '../transport/types.js';
+import { ServerRecord } from './absorb-record.js';
 import { Transaction, toTransportError, type TransactionContext } from './transaction.js';
 import type { ServerTransactionUser } from './transaction-user.js';
 import { deriveTimerValues, type TimerValues, type TransactionTimer } from './timers.js';
@@ -170,7 +171,18 @@ export class NonInviteServerTransaction extends Transaction<NonInviteServerState
     this.transition(NonInviteServerState.Completed);
     this.#finalResponse = response;
     this.actSend(response);
+    if (this.actHandOver(response)) return;
     this.#timerJ.start(this.#values.J);
+  }
+
+  /** Completed only resends the final response: the layer's slim record takes over with the
+   *  response's octets (absorb-record.ts), unless a ServerTransactionUser observes this one. */
+  private actHandOver(response: SipResponse): boolean {
+    if (this.#user || this.#values.J <= 0) return false;
+    const record = new ServerRecord(this.id, false, 'Completed', this.flow, response.toBuffer().toString('latin1'));
+    if (!this.handOver(this.context, record, this.#values.J)) return false;
+    this.#lastProvisional = undefined;
+    return true;
   }
 
   private actSendProvisional(response: SipResponse): void {

@@ -78,7 +78,34 @@ export interface TimerValues {
   T2: number;
 }
 
-export function deriveTimerValues(config: TimerConfig, reliable: boolean): TimerValues {
+/** Derived values per configuration object: every transaction of a layer shares two frozen
+ *  objects (reliable, unreliable) instead of building one per transaction. The base values are
+ *  kept to notice a config object changed in place. */
+interface Derived {
+  T1: number;
+  T2: number;
+  T4: number;
+  reliable: Readonly<TimerValues>;
+  unreliable: Readonly<TimerValues>;
+}
+const derived = new WeakMap<TimerConfig, Derived>();
+
+export function deriveTimerValues(config: TimerConfig, reliable: boolean): Readonly<TimerValues> {
+  let values = derived.get(config);
+  if (values === undefined || values.T1 !== config.T1 || values.T2 !== config.T2 || values.T4 !== config.T4) {
+    values = {
+      T1: config.T1,
+      T2: config.T2,
+      T4: config.T4,
+      reliable: Object.freeze(computeTimerValues(config, true)),
+      unreliable: Object.freeze(computeTimerValues(config, false)),
+    };
+    derived.set(config, values);
+  }
+  return reliable ? values.reliable : values.unreliable;
+}
+
+function computeTimerValues(config: TimerConfig, reliable: boolean): TimerValues {
   const { T1, T2, T4 } = config;
   const sixtyFourT1 = 64 * T1;
   return {

@@ -12,9 +12,12 @@
  *                    → else `onStrayResponse`
  *
  * Transactions leave the tables the moment they enter Terminated, so `size` only counts live ones.
+ * A transaction that only waits out a timer (absorbing retransmissions) is replaced in its table
+ * by a slim record (absorb-record.ts) that this layer runs with one timer queue per duration.
  */
 import type { Logger } from '../log/logger.js';
-import { createResponse, generateTag, SipRequest, SipResponse, type SipParseError } from '../sip/index.js';
+import { createResponse, generateTag, parseMessage, SipRequest, SipResponse, type SipParseError } from '../sip/index.js';
+import { ClientRecord, ServerRecord, type AbsorbRecord } from './absorb-record.js';
 import type { Destination, Flow, InboundMessage, MessageSender } from '../transport/types.js';
 import { InviteClientTransaction } from './invite-client-transaction.js';
 import { InviteServerTransaction } from './invite-server-transaction.js';
@@ -33,8 +36,9 @@ import { NonInviteClientTransaction } from './non-invite-client-transaction.js';
 import { NonInviteServerTransaction } from './non-invite-server-transaction.js';
 import { createParseErrorResponse } from './stateless-error-response.js';
 import { resolveTimerConfig, type TimerConfig } from './timers.js';
-import type { TransactionContext } from './transaction.js';
+import { toTransportError, type TransactionContext } from './transaction.js';
 import type { ClientTransactionUser, ServerTransaction, TransactionUser } from './transaction-user.js';
+import { WaitQueues } from './wait-queue.js';
 
 export type ClientTransaction = InviteClientTransaction | NonInviteClientTransaction;
 
@@ -67,10 +71,12 @@ export class TransactionLayer {
   readonly #context: TransactionContext;
   readonly #answerUnmatchedCancel: boolean;
   #user: TransactionUser | undefined;
-  /** §17.1.3 key (branch + CSeq method) → client transaction. */
-  readonly #clients = new Map<string, ClientTransaction>();
-  /** §17.2.3 key (branch + sent-by + method) → server transaction. */
-  readonly #servers = new Map<string, ServerTransaction>();
+  /** §17.1.3 key (branch + CSeq method) → client transaction, or its slim record. */
+  readonly #clients = new Map<string, ClientTransaction | ClientRecord>();
+  /** §17.2.3 key (branch + sent-by + method) → server transaction, or its slim record. */
+  readonly #servers = new Map<string, ServerTransaction | ServerRecord>();
+  /** Deadlines of the slim records (Timers D, I, J, K, L, M). */
+  readonly #waits = new WaitQueues<AbsorbRecord>((record) => this.#expire(record));
   /** RFC 2543 server transactions, filed by Call-ID, CSeq number and From tag. */
   readonly #rfc2543 = new Map<string, Set<ServerTransaction>>();
   #rfc2543Count = 0;
@@ -82,7 +88,13 @@ export class TransactionLayer {
     this.#logger = options.logger.child({ layer: 'transaction' });
     this.#user = options.user;
     this.#answerUnmatchedCancel = options.answerUnmatchedCancel ?? false;
-    this.#context = { sender: this.#sender, timers: this.timers, logger: this.#logger };
+    this.#context = {
+      sender: this.#sender,
+      timers: this.timers,
+      logger: this.#logger,
+      absorb: (transaction, record, ms) => this.#absorb(transaction, record, ms),
+      absorbEnded: (record) => this.#endRecord(record),
+    };
   }
 
   setUser(user: TransactionUser): void {
@@ -161,9 +173,13 @@ export class TransactionLayer {
 
   /** Ends every transaction without telling TUs (shutdown). Timers stop; `size` becomes 0. */
   close(): void {
-    const all: Array<ClientTransaction | ServerTransaction> = [...this.#clients.values(), ...this.#servers.values()];
+    const all: Array<ClientTransaction | ServerTransaction | AbsorbRecord> = [...this.#clients.values(), ...this.#servers.values()];
     for (const bucket of this.#rfc2543.values()) all.push(...bucket);
-    for (const transaction of all) transaction.dispose();
+    for (const transaction of all) {
+      if (transaction instanceof ClientRecord || transaction instanceof ServerRecord) transaction.done = true;
+      else transaction.dispose();
+    }
+    this.#waits.clear();
     this.#clients.clear();
     this.#servers.clear();
     this.#rfc2543.clear();
@@ -173,7 +189,11 @@ export class TransactionLayer {
   #receiveResponse(response: SipResponse, flow: Flow): void {
     const key = clientKeyOfResponse(response);
     const transaction = key === undefined ? undefined : this.#clients.get(key);
-    if (transaction) return transaction.receiveResponse(response);
+    if (transaction instanceof ClientRecord) {
+      if (!transaction.done) return this.#recordResponse(transaction, response);
+    } else if (transaction) {
+      return transaction.receiveResponse(response);
+    }
     if (!this.#user) {
       this.#logger.warn({ status: response.status, flow: flow.id }, 'stray response dropped: no transaction user');
       return;
@@ -184,6 +204,7 @@ export class TransactionLayer {
   #receiveRequest(request: SipRequest, flow: Flow): void {
     if (request.method === 'ACK') return this.#receiveAck(request, flow);
     const existing = this.#findServerTransaction(request);
+    if (existing instanceof ServerRecord) return this.#recordRequest(existing, request);
     if (existing) return existing.receiveRequest(request);
     const user = this.#user;
     if (!user) {
@@ -200,6 +221,13 @@ export class TransactionLayer {
   #receiveAck(ack: SipRequest, flow: Flow): void {
     const transaction = this.#findServerTransaction(ack);
     if (transaction instanceof InviteServerTransaction) return transaction.receiveAckRequest(ack, flow);
+    if (transaction instanceof ServerRecord && transaction.invite) {
+      // Confirmed absorbs ACKs (§17.2.1); Accepted passes them to the TU (RFC 6026 §8.7).
+      if (transaction.state !== 'Accepted') return;
+      // The record does not name its transaction (absorb-record.ts): the TU gets no `transaction`.
+      if (!this.#user) return;
+      return this.#user.onAck2xx(ack, flow);
+    }
     if (!this.#user) {
       this.#logger.warn({ flow: flow.id }, 'ACK dropped: no transaction user');
       return;
@@ -212,6 +240,12 @@ export class TransactionLayer {
   #receiveCancel(cancel: SipRequest, flow: Flow, user: TransactionUser): void {
     const cancelTransaction = this.#createServerTransaction(cancel, flow) as NonInviteServerTransaction;
     const invite = this.#findInviteForCancel(cancel);
+    if (invite instanceof ServerRecord) {
+      // §9.2: the INVITE already has its final response, so the CANCEL "has no effect" on it and
+      // is answered 200 — what a UAS core and a proxy (§16.10, no response context) both do.
+      cancelTransaction.respond(createResponse(cancel, 200));
+      return;
+    }
     if (!invite && this.#answerUnmatchedCancel) {
       // §9.2: "If the UAS did not find a matching transaction for the CANCEL ... it SHOULD
       // respond to the CANCEL with a 481 (Call Leg/Transaction Does Not Exist)."
@@ -221,9 +255,12 @@ export class TransactionLayer {
     this.#callUser(cancelTransaction, () => user.onCancel(cancel, cancelTransaction, invite));
   }
 
-  #findServerTransaction(request: SipRequest): ServerTransaction | undefined {
+  #findServerTransaction(request: SipRequest): ServerTransaction | ServerRecord | undefined {
     const key = serverTransactionKey(request);
-    if (key !== undefined) return this.#servers.get(key);
+    if (key !== undefined) {
+      const found = this.#servers.get(key);
+      return found instanceof ServerRecord && found.done ? undefined : found;
+    }
     for (const candidate of this.#rfc2543.get(rfc2543Bucket(request)) ?? []) {
       const sentToTag = candidate instanceof InviteServerTransaction && candidate.finalResponse ? tagOf(candidate.finalResponse, 'to') : undefined;
       if (matchesRfc2543(candidate.request, request, sentToTag)) return candidate;
@@ -231,10 +268,11 @@ export class TransactionLayer {
     return undefined;
   }
 
-  #findInviteForCancel(cancel: SipRequest): InviteServerTransaction | undefined {
+  #findInviteForCancel(cancel: SipRequest): InviteServerTransaction | ServerRecord | undefined {
     const key = serverTransactionKey(cancel, 'INVITE');
     if (key !== undefined) {
       const transaction = this.#servers.get(key);
+      if (transaction instanceof ServerRecord) return transaction.done || !transaction.invite ? undefined : transaction;
       return transaction instanceof InviteServerTransaction ? transaction : undefined;
     }
     for (const candidate of this.#rfc2543.get(rfc2543Bucket(cancel)) ?? []) {
@@ -260,6 +298,73 @@ export class TransactionLayer {
     }
     if (transaction instanceof InviteServerTransaction) transaction.start();
     return transaction;
+  }
+
+  /** The AbsorbHandler given to transactions (absorb-record.ts): the record replaces the
+   *  transaction in its table and waits `ms`. */
+  #absorb(transaction: object, record: AbsorbRecord, ms: number): boolean {
+    const table: Map<string, unknown> = record instanceof ClientRecord ? this.#clients : this.#servers;
+    if (table.get(record.key) !== transaction) return false;
+    table.set(record.key, record);
+    this.#waits.add(record, ms);
+    return true;
+  }
+
+  /** A slim record's timer fired: Timer D, I, J, K, L or M — the transaction is over. */
+  #expire(record: AbsorbRecord): void {
+    // A record that ended early (transport error) may still sit in its table: remove it now.
+    const endedEarly = record.done;
+    this.#endRecord(record);
+    if (endedEarly) return;
+    const user = record instanceof ClientRecord ? record.user : undefined;
+    if (user?.onTerminated) this.#notify(() => user.onTerminated?.(), 'onTerminated');
+  }
+
+  #endRecord(record: AbsorbRecord): void {
+    record.done = true;
+    const table: Map<string, unknown> = record instanceof ClientRecord ? this.#clients : this.#servers;
+    if (table.get(record.key) === record) table.delete(record.key);
+  }
+
+  /** A retransmitted request for a slim server record: §17.2.2 Completed resends the final
+   *  response; INVITE in Accepted or Confirmed absorbs it (RFC 6026 §8.7, §17.2.1). */
+  #recordRequest(record: ServerRecord, request: SipRequest): void {
+    if (record.state !== 'Completed' || record.invite || record.finalResponse === undefined) return;
+    // Re-parsed only now: retransmissions are rare, and the record keeps octets, not a message.
+    const { message } = parseMessage(Buffer.from(record.finalResponse, 'latin1'));
+    if (!message) return;
+    this.#sender.sendResponse(message, record.flow).catch((failure: unknown) => {
+      // §17.2.4: a transport failure ends the transaction (its TU, if any, is gone already).
+      this.#logger.warn({ err: toTransportError(failure) }, 'transport error resending a final response, transaction terminated');
+      this.#endRecord(record);
+    });
+  }
+
+  /** A response for a slim client record: 2xx to the TU in Accepted (RFC 6026 §8.4); in
+   *  Completed the ACK is resent for an INVITE's final retransmission (§17.1.1.2), everything
+   *  else absorbed (§17.1.2.2). */
+  #recordResponse(record: ClientRecord, response: SipResponse): void {
+    if (record.state === 'Accepted') {
+      const user = record.user;
+      if (user && response.status >= 200 && response.status < 300) this.#notify(() => user.onResponse(response), 'onResponse');
+      return;
+    }
+    const { ack, ackDestination } = record;
+    if (!ack || !ackDestination || response.status < 300) return;
+    this.#sender.sendRequest(ack, ackDestination).catch((failure: unknown) => {
+      this.#endRecord(record);
+      const error = toTransportError(failure, ackDestination);
+      const user = record.user;
+      if (user) this.#notify(() => user.onTransportError(error), 'onTransportError');
+    });
+  }
+
+  #notify(call: () => void, callback: string): void {
+    try {
+      call();
+    } catch (error) {
+      this.#logger.error({ err: error, callback }, 'transaction user callback threw');
+    }
   }
 
   #addRfc2543(bucketKey: string, transaction: ServerTransaction): void {

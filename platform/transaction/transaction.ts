@@ -7,6 +7,7 @@
  */
 import type { Logger } from '../log/logger.js';
 import { TransportError, type Destination, type MessageSender } from '../transport/types.js';
+import type { AbsorbHandler, AbsorbRecord } from './absorb-record.js';
 import { TransactionTimer, type TimerConfig } from './timers.js';
 
 /** What every transaction gets from the layer that creates it. */
@@ -14,6 +15,10 @@ export interface TransactionContext {
   readonly sender: MessageSender;
   readonly timers: TimerConfig;
   readonly logger: Logger;
+  /** The layer's slim-record hand-over (absorb-record.ts); absent for stand-alone use. */
+  readonly absorb?: AbsorbHandler;
+  /** Told when a handed-over transaction ends on its own (a late transport error). */
+  readonly absorbEnded?: (record: AbsorbRecord) => void;
 }
 
 /** A transition or TU action that the state machine does not allow: a programming error. */
@@ -31,6 +36,9 @@ export class TransactionStateError extends Error {
 export abstract class Transaction<State extends string> {
   #state: State;
   #disposed = false;
+  /** Set once the layer took over the waiting state with a slim record (absorb-record.ts). */
+  #absorbed: AbsorbRecord | undefined;
+  #absorbEnded: ((record: AbsorbRecord) => void) | undefined;
   readonly #timers: TransactionTimer[] = [];
   readonly #terminationListeners: Array<(transaction: this) => void> = [];
   readonly #baseLogger: Logger;
@@ -55,11 +63,11 @@ export abstract class Transaction<State extends string> {
   }
 
   get state(): State {
-    return this.#state;
+    return this.#absorbed?.done ? this.terminal : this.#state;
   }
 
   get terminated(): boolean {
-    return this.#state === this.terminal;
+    return this.state === this.terminal;
   }
 
   /** The layer uses this to drop the transaction from its tables (§17.1.1.2: "destroyed the
@@ -74,6 +82,11 @@ export abstract class Transaction<State extends string> {
    */
   dispose(): void {
     if (this.terminated) return;
+    if (this.#absorbed) {
+      // The layer disposes its record itself; this object only stops answering.
+      this.#state = this.terminal;
+      return;
+    }
     this.#state = this.terminal;
     this.#disposed = true;
     this.#enterTerminal();
@@ -83,12 +96,32 @@ export abstract class Transaction<State extends string> {
   /** Runs after the layer has dropped the transaction: subclasses tell their TU here. */
   protected afterTerminated(): void {}
 
+  /**
+   * Hands the waiting state over to a slim record (absorb-record.ts) when the layer tracks this
+   * transaction by its key and the wait is not zero: own timers stop, the termination listeners
+   * are dropped (the layer's table now holds the record). True when handed over; the subclass
+   * then releases what the state no longer needs.
+   */
+  protected handOver(context: TransactionContext, record: AbsorbRecord, ms: number): boolean {
+    if (ms <= 0 || !context.absorb || !context.absorb(this, record, ms)) return false;
+    this.#absorbed = record;
+    this.#absorbEnded = context.absorbEnded;
+    for (const timer of this.#timers) timer.stop();
+    this.#terminationListeners.length = 0;
+    return true;
+  }
+
   protected transition(to: State): void {
-    const from = this.#state;
+    const from = this.state;
     if (!this.table[from].includes(to)) {
       throw new TransactionStateError(`illegal transition ${from} -> ${to} in ${this.constructor.name}`, this.id, from);
     }
     this.#state = to;
+    // A handed-over transaction that fails on its own (a late transport error) ends its record too.
+    if (to === this.terminal && this.#absorbed) {
+      this.#absorbed.done = true;
+      this.#absorbEnded?.(this.#absorbed);
+    }
     if (this.#baseLogger.isLevelEnabled('debug')) this.logger.debug({ from, to }, 'transaction state');
     if (to === this.terminal) this.#enterTerminal();
   }
@@ -111,7 +144,7 @@ export abstract class Transaction<State extends string> {
 
   /** The message for a TU call that the current state does not accept. */
   protected refuse(action: string): never {
-    throw new TransactionStateError(`${this.constructor.name} cannot ${action} in state ${this.#state}`, this.id, this.#state);
+    throw new TransactionStateError(`${this.constructor.name} cannot ${action} in state ${this.state}`, this.id, this.state);
   }
 
   #enterTerminal(): void {

@@ -268,9 +268,10 @@ export class TransportLayer implements MessageSender {
 
   /** Bytes of one whole message from any transport → the subscriber. */
   #receive(data: Buffer, flow: Flow): void {
-    const peer = formatSocketAddress(flow.remote);
+    // The peer's text is only built when something is logged: this runs for every message.
     const { message, errors } = parseMessage(data);
     if (!message) {
+      const peer = formatSocketAddress(flow.remote);
       const why = errors.map((error) => error.reason).join('; ') || 'not a SIP message';
       this.#logger.warn(
         { peer, protocol: flow.protocol, size: data.length, codes: errors.map((error) => error.code) },
@@ -282,22 +283,29 @@ export class TransportLayer implements MessageSender {
       stampReceived(message, flow.remote);
     } else if (!this.#isOurSentBy(message)) {
       // §18.1.2: a response whose top Via we did not write is silently discarded.
-      this.#logger.debug({ peer, protocol: flow.protocol }, `discarding a response from ${peer}: top Via sent-by is not ours`);
+      if (this.#logger.isLevelEnabled('debug')) {
+        const peer = formatSocketAddress(flow.remote);
+        this.#logger.debug({ peer, protocol: flow.protocol }, `discarding a response from ${peer}: top Via sent-by is not ours`);
+      }
       return;
     }
     const handler = this.#handler;
     if (!handler) {
+      const peer = formatSocketAddress(flow.remote);
       this.#logger.warn({ peer, protocol: flow.protocol }, `no subscriber: dropping a message from ${peer}`);
       return;
     }
-    const failed = (error: unknown): void =>
-      this.#logger.error({ peer, protocol: flow.protocol, err: error }, `subscriber failed on a message from ${peer}`);
     try {
       const result: unknown = handler({ message, flow, errors });
-      if (result instanceof Promise) result.catch(failed);
+      if (result instanceof Promise) result.catch((error: unknown) => this.#subscriberFailed(flow, error));
     } catch (error) {
-      failed(error);
+      this.#subscriberFailed(flow, error);
     }
+  }
+
+  #subscriberFailed(flow: Flow, error: unknown): void {
+    const peer = formatSocketAddress(flow.remote);
+    this.#logger.error({ peer, protocol: flow.protocol, err: error }, `subscriber failed on a message from ${peer}`);
   }
 
   #isOurSentBy(response: SipMessage): boolean {
