@@ -4,9 +4,10 @@
  * a CLI command, one `registerXCommands(program, io, setStatus)` line in platform/cli/main.ts).
  */
 import { createCplEngine, createCplMailer, CplScriptManager, handleCplRegister, type CplEngine } from '../../cpl/service/index.js';
-import { createCgiEngine, type CgiConfig } from '../cgi/index.js';
+import { createCgiEngine, type CgiConfig, type CgiServiceEngine } from '../cgi/index.js';
 import type { RegisterHook } from '../endpoint/registrar-stage.js';
 import { appRoutes } from '../http/app-routes.js';
+import { SERVER_VERSION } from './version.js';
 import { appContainerFor } from '../sdk/host/index.js';
 import type { SwitchboardConfig } from '../config/config.js';
 import { composerRoutes } from '../http/composer-routes.js';
@@ -41,13 +42,28 @@ export function serviceEngines(context: ServerContext, host: ServiceHost): Servi
   return [
     cpl(context).engine,
     ...(config.apps.enabled ? [appContainerFor(context).engine] : []),
-    ...(config.cgi ? [createCgiEngine(config.cgi as CgiConfig, context.logger, { serverName: config.domains[0], serverPort: config.sip.port })] : []),
+    ...(cgi(context) ? [cgi(context) as CgiServiceEngine] : []),
   ];
 }
 
-/** REGISTER payloads: a CPL script in a REGISTER body is stored for the registering user. */
+/** One SIP-CGI engine per server (config `cgi`), shared by the engine list and the REGISTER hook. */
+const cgiEngines = new WeakMap<ServerContext, CgiServiceEngine | undefined>();
+function cgi(context: ServerContext): CgiServiceEngine | undefined {
+  if (!cgiEngines.has(context)) {
+    const { config } = context;
+    cgiEngines.set(context, config.cgi ? createCgiEngine(config.cgi as CgiConfig, context.logger, { serverName: config.domains[0], version: SERVER_VERSION, serverPort: config.sip.port }) : undefined);
+  }
+  return cgiEngines.get(context);
+}
+
+/** REGISTER: the AOR's SIP-CGI script runs first (RFC 3050 §5.9) and may answer instead of the
+ *  registrar; otherwise a CPL script in the body is stored for the registering user. */
 export function registerHook(context: ServerContext): RegisterHook {
-  return (request, aor, authenticatedAs) => handleCplRegister(cpl(context).manager, request, aor, authenticatedAs);
+  return async (request, aor, authenticatedAs, registerContext) => {
+    const scripted = await cgi(context)?.register(request, aor, authenticatedAs, registerContext);
+    if (scripted !== undefined && scripted.kind !== 'none') return scripted;
+    return handleCplRegister(cpl(context).manager, request, aor, authenticatedAs);
+  };
 }
 
 /** HTTP API modules, registered before the server listens. */

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/ports.js';
-import { startServer, type RunningServer } from '../support/server-process.js';
+import { runCli, startServer, type RunningServer } from '../support/server-process.js';
+import { TestUa } from '../support/test-ua.js';
 import { runSipp, tracedMessages, type SippRun } from '../support/sipp.js';
 
 const DOMAIN = 'sb.test';
@@ -27,11 +28,12 @@ describe('SIP-CGI in `switchboard start` (real process, SIPp over UDP)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sb-cgi-server-'));
   const cgiBin = join(dir, 'cgi-bin');
   let server: RunningServer;
+  let config = '';
 
   beforeAll(async () => {
     // The folder exists but is empty: nothing is scripted when the server starts.
     mkdirSync(join(cgiBin, 'users'), { recursive: true });
-    const config = join(dir, 'switchboard.yaml');
+    config = join(dir, 'switchboard.yaml');
     // scriptCacheMs stays at its default (1 s): what an operator gets.
     writeFileSync(config, `domains: [${DOMAIN}]\ncgi:\n  cgiBin: ${cgiBin}\n  timeoutMs: 1500\n`);
     server = await startServer({ args: ['--config', config] });
@@ -79,7 +81,7 @@ describe('SIP-CGI in `switchboard start` (real process, SIPp over UDP)', () => {
     const ok = await call('alice');
     expect(ok).toMatch(/^SIP\/2\.0 200 OK/);
     expect(header(ok, 'Subject')).toMatch(/^hello from SIP-CGI \(INVITE sip:alice@sb\.test, from <sip:caller@outside\.test>;tag=\S+\)$/);
-    expect(header(ok, 'X-Env')).toBe(`SIP-CGI/1.1 ${DOMAIN} ${server.sipPort} SIP/2.0 Switchboard`);
+    expect(header(ok, 'X-Env')).toMatch(new RegExp(`^SIP-CGI/1\\.1 ${DOMAIN} ${server.sipPort} SIP/2\\.0 Switchboard/\\d+\\.\\d+\\.\\d+$`));
     expect(header(ok, 'To')).toMatch(/;tag=/);
 
     // Edited in place: the next call runs the new text at once (scripts are executed, not cached).
@@ -114,6 +116,30 @@ describe('SIP-CGI in `switchboard start` (real process, SIPp over UDP)', () => {
     expect(quickAt).toBeLessThan(1400); // answered while the other script still hung
     await sleep(100);
     expect(server.logs.some((line) => line.includes('"code":"timeout"') && line.includes(`slow@${DOMAIN}`))).toBe(true);
+  });
+
+  it("runs the AOR's script for REGISTER (RFC 3050 §5.9): its 200 answers and nothing is registered; silence registers as usual", async () => {
+    const added = await runCli(['user', 'add', 'carol', '--config', config, '--data-dir', server.dataDir, '--password', 'pw-carol']);
+    expect(added.status, added.stderr).toBe(0);
+    const phone = await new TestUa({ name: 'carol', proxy: { host: '127.0.0.1', port: server.sipPort }, domain: DOMAIN, password: 'pw-carol' }).start();
+    try {
+      drop(`carol@${DOMAIN}.sh`, '#!/bin/sh\nif [ "$REQUEST_METHOD" = REGISTER ]; then echo "SIP/2.0 200 OK"; echo "X-Handled-By: cgi $REMOTE_USER"; echo; fi\n');
+      await sleep(1200);
+      const handled = await phone.register({ expires: 600 });
+      expect(handled.status).toBe(200);
+      expect(handled.getHeader('X-Handled-By')).toBe('cgi carol');
+      // Nothing stored: a call to carol finds no phone.
+      expect(await call('carol')).toMatch(/^SIP\/2\.0 480 /);
+
+      drop(`carol@${DOMAIN}.sh`, '#!/bin/sh\n');
+      await sleep(1200);
+      const registered = await phone.register({ expires: 600 });
+      expect(registered.status).toBe(200);
+      expect(registered.getHeader('X-Handled-By')).toBeUndefined();
+      expect(registered.getHeader('Contact')).toContain(phone.contact);
+    } finally {
+      await phone.stop();
+    }
   });
 });
 
