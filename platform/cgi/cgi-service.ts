@@ -26,6 +26,7 @@ import type {
   ServiceHost,
   ServiceResponse,
   ServiceTarget,
+  UserAgentService,
 } from '../services/index.js';
 import { createRequest, createResponse, formatUri, SipResponse, type HeaderField, type SipRequest, type Uri } from '../sip/index.js';
 import type { CgiDecision, ForwardResponseStep, ProxyStep } from './cgi-decision.js';
@@ -36,6 +37,7 @@ import { messageEdits } from './message-diff.js';
 import { registerWithScript, type CgiRegisterContext, type CgiRegisterResult } from './cgi-register.js';
 import { endToEnd, respondWith } from './respond-decision.js';
 import { newToken } from './tokens.js';
+import { sendNewRequest } from './send-new-request.js';
 
 export interface CgiServiceOptions {
   engine: CgiEngine;
@@ -69,6 +71,8 @@ interface CallState {
   remoteAddress: string;
   localPort: number;
   timer: NodeJS.Timeout;
+  /** Where request lines of the script's output are sent (RFC 3050 §3.1). */
+  userAgent: UserAgentService | undefined;
 }
 
 export interface CgiServiceEngine extends ServiceEngine {
@@ -94,7 +98,7 @@ export function createCgiService(options: CgiServiceOptions): CgiServiceEngine {
   /** The engine's steps for a message as a Decision for the core. */
   const toDecision = (state: CallState, decision: CgiDecision): Decision => {
     for (const step of decision.steps) {
-      if (step.kind === 'new-request') logger.warn({ script: decision.script }, 'cgi: new requests from scripts need core support; not sent');
+      if (step.kind === 'new-request') sendNewRequest(state.userAgent, step.request, logger, decision.script);
     }
     const final = decision.steps.find(
       (step): step is Extract<typeof step, { kind: 'respond' | 'forward-response' }> =>
@@ -231,6 +235,7 @@ export function createCgiService(options: CgiServiceOptions): CgiServiceEngine {
         remoteAddress: call.source.address,
         localPort: call.local?.port ?? options.serverPort,
         timer: setTimeout(() => engine.endTransaction(txId), maxTransactionMs).unref(),
+        userAgent: call.host.userAgent,
       };
       const user = call.authenticatedAs?.split('@')[0];
       const decision = await engine.handleRequest(call.request, {
