@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { registerStartCommand } from './start-command.js';
 import { registerSipCommands } from './sip-command.js';
 import { registerIfcCommands } from './ifc-command.js';
+import { registerIfcProfileCommands } from './ifc-profile-command.js';
 import { registerCplCommands } from './cpl-command.js';
 import { registerUserCommands } from './user-command.js';
 import { registerAppCommands } from './app-command.js';
@@ -25,6 +26,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   registerStartCommand(program, io, setStatus);
   registerSipCommands(program, io, setStatus);
   registerIfcCommands(program, io, setStatus);
+  registerIfcProfileCommands(program, io, setStatus); // adds `ifc profile` to the `ifc` command
   registerCplCommands(program, io, setStatus);
   registerUserCommands(program, io, setStatus);
   registerAppCommands(program, io, setStatus);

@@ -159,6 +159,18 @@ const iscSchema = z
   .strict()
   .refine((isc) => !isc.enabled || isc.trustedScscf.length > 0, { message: 'isc.enabled needs isc.trustedScscf' });
 
+const scscfSchema = z
+  .object({
+    /** Act as the triggering S-CSCF for our users: their service profiles' iFCs
+     *  (`switchboard ifc profile put`) route initial requests through application servers. */
+    enabled: z.boolean().default(false),
+    /** How long an AS may stay silent before its iFC's DefaultHandling applies, ms. */
+    asTimeoutMs: z.number().int().min(100).max(60_000).default(2000),
+    /** Lifetime of an original-dialog identifier (ODI) token, ms. */
+    odiTtlMs: z.number().int().min(1000).max(3_600_000).default(180_000),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     sip: sipSchema.default(sipSchema.parse({})),
@@ -170,6 +182,7 @@ export const configSchema = z
     /** Sandboxed TypeScript apps (platform/sdk/host validates the section). */
     apps: appsConfigSchema.prefault({}),
     isc: iscSchema.default(iscSchema.parse({})),
+    scscf: scscfSchema.default(scscfSchema.parse({})),
     /** SIP-CGI (RFC 3050); absent: no scripts. Validated by platform/cgi (cgiConfigSchema) at startup. */
     cgi: z.record(z.string(), z.unknown()).optional(),
     dataDir: z.string().min(1).default('./data'),

@@ -17,6 +17,9 @@ import type { HttpRoutes } from '../http/http-server.js';
 import type { StoreHttpAccess } from '../http/http-access-service.js';
 import { createSessionRoutes } from '../http/session-routes.js';
 import { createUserRoutes } from '../http/user-routes.js';
+import { createIfcProfileRoutes } from '../http/ifc-profile-routes.js';
+import { openServiceProfileStore, type SqliteServiceProfileRepository } from '../store/service-profile-store.js';
+import type { SipPipelineOptions } from './sip-pipeline.js';
 import type { Logger } from '../log/logger.js';
 import type { ServiceEngine, ServiceHost } from '../services/service-engine.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
@@ -86,6 +89,7 @@ export function httpRoutes(context: ServerContext): HttpRoutes[] {
     ...(context.config.apps.enabled
       ? [appRoutes({ apps: appContainerFor(context).manager, kv: appContainerFor(context).kv, access: context.access })]
       : []),
+    createIfcProfileRoutes({ profiles: serviceProfiles(context), access: context.access }),
     composerRoutes(),
   ];
 }
@@ -123,4 +127,23 @@ export function cpl(context: ServerContext): CplParts {
     cplParts.set(context, parts);
   }
   return parts;
+}
+
+/** The S-CSCF role's pipeline options (config `scscf`), with the stored service profiles. */
+export function scscfOptions(context: ServerContext): Pick<SipPipelineOptions, 'scscf'> {
+  const { scscf } = context.config;
+  return scscf.enabled ? { scscf: { asTimeoutMs: scscf.asTimeoutMs, odiTtlMs: scscf.odiTtlMs, profiles: serviceProfiles(context) } } : {};
+}
+
+/** One service-profile store per server, shared by the S-CSCF stage and the API. */
+const profileStores = new WeakMap<ServerContext, SqliteServiceProfileRepository>();
+function serviceProfiles(context: ServerContext): SqliteServiceProfileRepository {
+  let profiles = profileStores.get(context);
+  if (profiles === undefined) {
+    const store = openServiceProfileStore({ dataDir: context.dataDir, logger: context.logger });
+    context.onStop(() => store.close());
+    profiles = store.profiles;
+    profileStores.set(context, profiles);
+  }
+  return profiles;
 }

@@ -25,6 +25,8 @@ import { RegistrarStage, type RegisterHook } from '../endpoint/registrar-stage.j
 import { addressedToServer, RouteStage } from '../endpoint/route-stage.js';
 import { createServiceHost, ServicesStage } from '../endpoint/services-stage.js';
 import { createIscStage, type IscSettings } from '../endpoint/isc-stage.js';
+import { ScscfStage, type ScscfSettings } from '../endpoint/scscf-stage.js';
+import type { ProfileTextSource } from '../isc/scscf/index.js';
 import { contactFromTransport } from '../endpoint/user-agent-contact.js';
 import { UserAgentCore } from '../endpoint/user-agent-core.js';
 import { ValidateStage } from '../endpoint/validate-stage.js';
@@ -72,6 +74,9 @@ export interface SipPipelineOptions {
   redirect?: RedirectPolicy;
   /** The AS role on ISC (TS 24.229 §5.7); absent: no ISC treatment. */
   isc?: IscSettings;
+  /** The S-CSCF role for our users (TS 24.229 §5.4.3.2/3): their stored service profiles'
+   *  iFCs route initial requests through external application servers; absent: off. */
+  scscf?: ScscfSettings & { profiles: ProfileTextSource };
   /** Forking and timers for location-service targets. */
   forwarding?: ForwardOptions;
   receivedRouting?: ReceivedRouting;
@@ -94,6 +99,8 @@ export interface SipPipeline {
   readonly serviceHost: ServiceHost;
   /** Requests we originate and dialogs we hold (UAC, B2BUA legs). */
   readonly userAgent: UserAgentCore;
+  /** The S-CSCF role, when configured. */
+  readonly scscf: ScscfStage | undefined;
   /** Bind the listeners and start the expiry sweep. */
   start(): Promise<void>;
   /** Close the listeners, stop timers; the store stays open (the caller owns it). */
@@ -139,8 +146,22 @@ export function buildSipPipeline(options: SipPipelineOptions): SipPipeline {
   });
   // First: it must read our own Route before RouteStage pops it (§16.4).
   const isc = options.isc ? createIscStage(options.isc, { proxy, engines, host: services.host, logger }) : undefined;
+  const scscf =
+    options.scscf && options.scscf.enabled !== false
+      ? new ScscfStage({
+          ...options.scscf,
+          proxy,
+          location: registrar.location,
+          domains,
+          logger,
+          ...(options.forwarding ? { forwarding: options.forwarding } : {}),
+          ...(options.receivedRouting ? { receivedRouting: options.receivedRouting } : {}),
+        })
+      : undefined;
   const endpoint = new Endpoint(
     [
+      // A request coming back from an AS with our ODI Route (read before RouteStage pops it).
+      ...(scscf ? [scscf.odiReturn] : []),
       ...(isc ? [isc] : []),
       new RouteStage({ proxy, domains, logger, ...(options.allowRelay !== undefined ? { allowRelay: options.allowRelay } : {}) }),
       new ConditionalStage(new ValidateStage(serverCapabilities), forServer),
@@ -154,6 +175,8 @@ export function buildSipPipeline(options: SipPipelineOptions): SipPipeline {
         ...(auth.authenticateRequests !== undefined ? { authenticateRequests: auth.authenticateRequests } : {}),
       }),
       new RegistrarStage({ registrar, logger, ...(options.registerHook ? { registerHook: options.registerHook } : {}) }),
+      // iFC triggering needs the authenticated caller and leaves REGISTER to the registrar.
+      ...(scscf ? [scscf.trigger] : []),
       services,
       new ProxyStage({
         proxy,
@@ -184,6 +207,7 @@ export function buildSipPipeline(options: SipPipelineOptions): SipPipeline {
     limiter,
     serviceHost: services.host,
     userAgent,
+    scscf,
     async start() {
       await transport.start();
       registrar.startSweeper();

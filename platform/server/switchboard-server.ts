@@ -16,7 +16,7 @@ import type { Logger } from '../log/logger.js';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.js';
 import { loadAdminToken, loadNonceSecret } from './data-secrets.js';
 import { sipPipelineOptions } from './pipeline-config.js';
-import { httpRoutes, registerHook, serviceEngines, type ServerContext } from './server-modules.js';
+import { httpRoutes, registerHook, scscfOptions, serviceEngines, type ServerContext } from './server-modules.js';
 import { buildSipPipeline, type SipPipeline } from './sip-pipeline.js';
 
 interface Running {
@@ -70,6 +70,7 @@ export class SwitchboardServer {
           engines: (host) => serviceEngines(context, host),
         }),
         registerHook: registerHook(context),
+        ...scscfOptions(context),
       });
       const http = new HttpServer({
         host: config.http.host,

@@ -85,4 +85,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX cpl_log_by_aor ON cpl_log (aor, id);
     `,
   },
+  {
+    version: 3,
+    name: 'ims service profiles',
+    // TS 29.228 user profiles (IMSSubscription XML, or its YAML/JSON form) per user, for the
+    // S-CSCF role (issue 7): the text as provisioned, compiled in memory keyed by the hash.
+    up: `
+      CREATE TABLE service_profiles (
+        aor         TEXT    NOT NULL PRIMARY KEY,
+        text        TEXT    NOT NULL,
+        hash        TEXT    NOT NULL,
+        version     INTEGER NOT NULL,
+        size        INTEGER NOT NULL,
+        uploaded_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

@@ -27,6 +27,8 @@ import type { TimerConfig } from '../../platform/transaction/timers.js';
 import type { TransactionLayer } from '../../platform/transaction/transaction-layer.js';
 import type { TransportLayer } from '../../platform/transport/transport-layer.js';
 import { freePort } from './ports.js';
+import type { ScscfStage, ScscfSettings } from '../../platform/endpoint/scscf-stage.js';
+import type { ProfileTextSource } from '../../platform/isc/scscf/index.js';
 
 export interface ProxyServerOptions {
   port?: number;
@@ -48,6 +50,8 @@ export interface ProxyServerOptions {
   logger?: Logger;
   /** The AS role on ISC (platform/endpoint/isc-stage.ts), first of the pipeline's stages. */
   isc?: IscSettings;
+  /** The S-CSCF role (platform/endpoint/scscf-stage.ts) with its profile source. */
+  scscf?: { settings: ScscfSettings; profiles: ProfileTextSource };
 }
 
 export interface ProxyServer {
@@ -62,6 +66,8 @@ export interface ProxyServer {
   readonly transport: TransportLayer;
   /** What service engines see through ServiceCall.host. */
   readonly serviceHost: ServiceHost;
+  /** Present when started with `scscf`. */
+  readonly scscf?: ScscfStage;
   stop(): Promise<void>;
 }
 
@@ -106,7 +112,9 @@ export async function startProxyServer(options: ProxyServerOptions = {}): Promis
     ...(options.forwarding ? { forwarding: options.forwarding } : {}),
     ...(options.receivedRouting ? { receivedRouting: options.receivedRouting } : {}),
     ...(options.isc ? { isc: options.isc } : {}),
+    ...(options.scscf ? { scscf: { ...options.scscf.settings, profiles: options.scscf.profiles } } : {}),
   });
+  const { scscf } = pipeline;
   await pipeline.start();
 
   return {
@@ -119,6 +127,7 @@ export async function startProxyServer(options: ProxyServerOptions = {}): Promis
     transactions: pipeline.transactions,
     transport: pipeline.transport,
     serviceHost: pipeline.serviceHost,
+    ...(scscf ? { scscf } : {}),
     async stop() {
       await pipeline.stop();
       await store.close();
