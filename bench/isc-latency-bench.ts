@@ -1,8 +1,8 @@
 /**
  * Added latency of an ISC round trip through Switchboard as a proxying AS (issue 7 target:
- * under 1 ms p50 at 500 calls/s). Load, so it runs only with ISC_BENCH=1:
+ * under 1 ms p50 at 500 calls/s):
  *
- *   ISC_BENCH=1 npx vitest run test/e2e/isc-latency.e2e.test.ts
+ *   npm run build && node bench/run.js isc-latency
  *
  * Knobs: ISC_BENCH_RATE (calls/s, 500), ISC_BENCH_CALLS (2500), ISC_BENCH_ENGINES=none (no
  * engine at all), ISC_BENCH_PROFILE=FILE (V8 CPU profile of the run through the AS). It also
@@ -22,15 +22,16 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCplEngine } from '../../cpl/service/index.js';
-import { silentLogger } from '../../platform/log/logger.js';
-import { openCplStore, type CplStore } from '../../platform/store/cpl-store.js';
-import { freePort } from '../support/ports.js';
-import { startProxyServer, type ProxyServer } from '../support/proxy-server.js';
-import { runSipp, type SippRun } from '../support/sipp.js';
+import { relative } from 'node:path';
+import { createCplEngine } from '../cpl/service/index.js';
+import { silentLogger } from '../platform/log/logger.js';
+import { openCplStore, type CplStore } from '../platform/store/cpl-store.js';
+import { freePort } from '../test/support/ports.js';
+import { startProxyServer, type ProxyServer } from '../test/support/proxy-server.js';
+import { runSipp, scenarioDir, type SippRun } from '../test/support/sipp.js';
+import { benchScenarioDir } from './proxy-bench-sipp.js';
 
 const RATE = Number(process.env.ISC_BENCH_RATE ?? 500);
 const CALLS = Number(process.env.ISC_BENCH_CALLS ?? 2500);
@@ -96,30 +97,20 @@ async function startProfiler(): Promise<{ stop(file: string): Promise<void> }> {
 }
 const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
-describe.skipIf(!process.env.ISC_BENCH)('ISC round-trip latency through the AS (load)', () => {
-  let server: ProxyServer;
-  let cplStore: CplStore;
-  let dataDir: string;
-  let scscfPort: number;
-
-  beforeAll(async () => {
-    scscfPort = await freePort();
-    dataDir = mkdtempSync(join(tmpdir(), 'switchboard-isc-bench-'));
-    cplStore = openCplStore({ dataDir, logger: silentLogger });
-    const engine = createCplEngine({ scripts: cplStore.scripts, logs: cplStore.logs, logger: silentLogger });
-    server = await startProxyServer({ domains: ['as.test'], engines: process.env.ISC_BENCH_ENGINES === 'none' ? [] : [engine], isc: { trustedScscf: [`127.0.0.1:${scscfPort}`] } });
-  });
-  afterAll(async () => {
-    await server.stop();
-    cplStore.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+export async function main(): Promise<void> {
+  const scscfPort = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-isc-bench-'));
+  const cplStore: CplStore = openCplStore({ dataDir, logger: silentLogger });
+  const engine = createCplEngine({ scripts: cplStore.scripts, logs: cplStore.logs, logger: silentLogger });
+  const server: ProxyServer = await startProxyServer({ domains: ['as.test'], engines: process.env.ISC_BENCH_ENGINES === 'none' ? [] : [engine], isc: { trustedScscf: [`127.0.0.1:${scscfPort}`] } });
+  // runSipp resolves scenarios under test/e2e/scenarios; this one lives with the benchmarks.
+  const scenario = relative(scenarioDir, join(benchScenarioDir, 'isc-scscf-bench.xml'));
 
   /** Per-call crossing times, and this process's CPU time per call (µs) during the run. */
-  async function load(remotePort: number, route: string): Promise<{ times: number[]; cpuPerCall: number }> {
+  async function load(remotePort: number, route: string): Promise<{ times: number[]; cpuPerCall: number; failed: boolean }> {
     const cpu = process.cpuUsage();
     const run = await runSipp({
-      scenario: 'isc-scscf-bench.xml',
+      scenario,
       remote: `127.0.0.1:${remotePort}`,
       localPort: scscfPort,
       calls: CALLS,
@@ -129,24 +120,26 @@ describe.skipIf(!process.env.ISC_BENCH)('ISC round-trip latency through the AS (
     });
     const used = process.cpuUsage(cpu);
     // Under CPU contention SIPp retransmits and a few calls may fail on reordered 100/INVITE;
-    // they are left out of the percentiles (the count is asserted below).
-    expect([0, 1], run.stderr).toContain(run.exitCode);
-    return { times: crossings(run), cpuPerCall: Math.round((used.user + used.system) / CALLS) };
+    // they are left out of the percentiles (the count is printed).
+    return { times: crossings(run), cpuPerCall: Math.round((used.user + used.system) / CALLS), failed: run.exitCode !== 0 && run.exitCode !== 1 };
   }
 
-  it(`adds under 1 ms p50 at ${RATE} calls/s`, async () => {
+  try {
     const odi = `<sip:odi_b3nch@127.0.0.1:${scscfPort};lr>`;
     const reflector = await startReflector();
     const { times: baseline } = await load(reflector.port, `<sip:127.0.0.1:${reflector.port};lr>, ${odi}`);
     reflector.close();
     const profiler = process.env.ISC_BENCH_PROFILE ? await startProfiler() : undefined;
-    const { times: through, cpuPerCall } = await load(server.port, `<sip:127.0.0.1:${server.port};lr>, ${odi}`);
+    const { times: through, cpuPerCall, failed } = await load(server.port, `<sip:127.0.0.1:${server.port};lr>, ${odi}`);
     if (profiler) await profiler.stop(process.env.ISC_BENCH_PROFILE as string);
-    expect(through.length).toBeGreaterThanOrEqual(CALLS * 0.99);
-    expect(baseline.length).toBeGreaterThanOrEqual(CALLS * 0.99);
-    const row = (name: string, v: number[]): string => `${name}: n=${v.length} p50=${pct(v, 50)}µs p90=${pct(v, 90)}µs p99=${pct(v, 99)}µs max=${v.at(-1)}µs`;
+    const row = (name: string, v: number[]): string => `${name}: n=${v.length}/${CALLS} p50=${pct(v, 50)}µs p90=${pct(v, 90)}µs p99=${pct(v, 99)}µs max=${v.at(-1)}µs`;
     const added = pct(through, 50) - pct(baseline, 50);
-    console.log(`${row('baseline (Node UDP reflector)', baseline)}\n${row('through the AS', through)}\nadded p50=${added}µs p90=${pct(through, 90) - pct(baseline, 90)}µs; Switchboard CPU ${cpuPerCall}µs per call`);
-    expect(added).toBeLessThan(1000);
-  }, 120_000);
-});
+    console.log(`\nISC round trip through Switchboard as a proxying AS, ${RATE} calls/s (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+    console.log(`${row('baseline (Node UDP reflector)', baseline)}\n${row('through the AS', through)}`);
+    console.log(`added p50=${added}µs p90=${pct(through, 90) - pct(baseline, 90)}µs (target p50 < 1000µs); Switchboard CPU ${cpuPerCall}µs per call${failed ? '; SIPp reported errors' : ''}`);
+  } finally {
+    await server.stop();
+    cplStore.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
