@@ -8,20 +8,10 @@ import type { B2buaControl, B2buaEnd, BranchOutcome, ServiceEngine } from '../..
 import { formatUri } from '../../platform/sip/index.js';
 import { startProxyServer, type ProxyServer } from '../support/proxy-server.js';
 import { TestUa } from '../support/test-ua.js';
+import { until } from '../support/until.js';
 
 const users = ['alice', 'bob'].map((username) => ({ username, password: `pw-${username}` }));
 
-function until(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const poll = (): void => {
-      if (condition()) resolve();
-      else if (Date.now() - started > timeoutMs) reject(new Error('condition not met in time'));
-      else setTimeout(poll, 10);
-    };
-    poll();
-  });
-}
 
 describe('b2bua decisions through the services stage', () => {
   let server: ProxyServer;

@@ -9,20 +9,10 @@ import { ScriptDir } from '../../platform/cgi/test-support.js';
 import { silentLogger } from '../../platform/log/logger.js';
 import { startProxyServer, type ProxyServer } from '../support/proxy-server.js';
 import { TestUa } from '../support/test-ua.js';
+import { until } from '../support/until.js';
 
 const DOMAIN = 'sb.test';
 
-function until(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const poll = (): void => {
-      if (condition()) resolve();
-      else if (Date.now() - started > timeoutMs) reject(new Error('condition not met in time'));
-      else setTimeout(poll, 10);
-    };
-    poll();
-  });
-}
 
 describe('SIP-CGI new requests sent through the UA core', () => {
   const bin = new ScriptDir();

@@ -6,16 +6,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRequest, generateBranch, type SipResponse } from '../../platform/sip/index.js';
 import { startProxyServer, type ProxyServer } from '../support/proxy-server.js';
 import { TestUa } from '../support/test-ua.js';
+import { until } from '../support/until.js';
 
 const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await wait(10);
-  }
-}
 
 for (const protocol of ['udp', 'tcp'] as const) {
   describe(`registrar and proxy over ${protocol.toUpperCase()}`, () => {

@@ -1,0 +1,8 @@
+/** Wait until `check()` holds, polling every 10 ms; fails after `timeoutMs`. */
+export async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
