@@ -7,7 +7,7 @@ import { assertPlainData } from './cloneable.js';
 import type { EventScope } from './event-scope.js';
 import { guestSdk } from './guest-sdk.js';
 import { PERMISSIONS, type PlainData } from './protocol.js';
-import type { AppContext, AppLogger, AppSession, JsonValue, KvStore, TimerRef, Timers } from './types.js';
+import type { AppContext, AppLogger, AppSession, JsonValue, KvStore, TimerRef, Timers, Uac, UacResponse } from './types.js';
 
 /** Finds the scope of a session's current event (throws outside one). */
 export type ScopeLookup = (sessionId: string) => EventScope;
@@ -71,6 +71,14 @@ export function createContext(app: string, sessionId: string, scopeOf: ScopeLook
     },
   };
 
+  const uac: Uac = {
+    request: async (request) => {
+      scopeOf(sessionId).requireGrant(PERMISSIONS.uac);
+      const answer = await guestSdk().hostCall(PERMISSIONS.uac, 'request', JSON.stringify(request));
+      return JSON.parse(answer) as UacResponse;
+    },
+  };
+
   const line = (message: string, fields?: Record<string, JsonValue>): string =>
     fields === undefined ? String(message) : `${String(message)} ${JSON.stringify(fields)}`;
   const log: AppLogger = {
@@ -80,7 +88,7 @@ export function createContext(app: string, sessionId: string, scopeOf: ScopeLook
     error: (message, fields) => guestSdk().log('error', line(message, fields)),
   };
 
-  return Object.freeze({ app, session: Object.freeze(session), timers: Object.freeze(timers), kv: Object.freeze(kv), log: Object.freeze(log) });
+  return Object.freeze({ app, session: Object.freeze(session), timers: Object.freeze(timers), kv: Object.freeze(kv), uac: Object.freeze(uac), log: Object.freeze(log) });
 }
 
 function checkDelay(ms: number, what: string): void {

@@ -137,4 +137,4 @@ export const APP_EVENTS = {
 } as const;
 
 /** Permissions the SDK knows (manifest `permissions`). */
-export const PERMISSIONS = { kv: 'kv', timers: 'timers' } as const;
+export const PERMISSIONS = { kv: 'kv', timers: 'timers', uac: 'uac' } as const;

@@ -166,6 +166,36 @@ export interface KvStore {
   list(prefix?: string): Promise<string[]>;
 }
 
+/** A request the server sends for the app as a UAC (RFC 3261 §8.1): out of dialog, not INVITE. */
+export interface UacRequest {
+  /** MESSAGE, OPTIONS, NOTIFY, PUBLISH, INFO… (INVITE, ACK, CANCEL, BYE, REGISTER are refused). */
+  method: string;
+  /** Target; a user of this server is reached at their registered phones (the first one). */
+  uri: string;
+  /** Default `<sip:APP@DOMAIN>` with the target's domain. */
+  from?: string;
+  /** Default the target URI. */
+  to?: string;
+  headers?: Array<{ name: string; value: string }>;
+  /** Text body; `contentType` defaults to text/plain. */
+  body?: string;
+  contentType?: string;
+}
+
+export interface UacResponse {
+  status: number;
+  reason: string;
+  headers: Array<{ name: string; value: string }>;
+  body?: string;
+}
+
+/** Needs the `uac` permission: send requests of your own (e.g. a missed-call MESSAGE). */
+export interface Uac {
+  /** Resolves with the final response (a local 408 when nobody answers, 480 when a user of ours
+   *  has no registered phone, 503 when the target cannot be reached). */
+  request(request: UacRequest): Promise<UacResponse>;
+}
+
 export interface AppLogger {
   debug(message: string, fields?: Record<string, JsonValue>): void;
   info(message: string, fields?: Record<string, JsonValue>): void;
@@ -180,6 +210,7 @@ export interface AppContext {
   readonly session: AppSession;
   readonly timers: Timers;
   readonly kv: KvStore;
+  readonly uac: Uac;
   readonly log: AppLogger;
 }
 

@@ -40,8 +40,8 @@ export interface ServerContext {
 
 /** Service engines, asked in this order for every initial request (platform/services). */
 export function serviceEngines(context: ServerContext, host: ServiceHost): ServiceEngine[] {
-  void host;
   const { config } = context;
+  if (config.apps.enabled) appContainerFor(context).bindHost(host);
   return [
     cpl(context).engine,
     ...(config.apps.enabled ? [appContainerFor(context).engine] : []),

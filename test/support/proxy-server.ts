@@ -42,7 +42,8 @@ export interface ProxyServerOptions {
   /** 407 for initial requests from our domains (default true). */
   authenticateRequests?: boolean;
   limiter?: FailureRateLimiterOptions;
-  engines?: ServiceEngine[];
+  /** Service engines, or a function of the ServiceHost returning them (engines that need the host from the start). */
+  engines?: ServiceEngine[] | ((host: ServiceHost) => ServiceEngine[]);
   registerHook?: RegisterHook;
   redirect?: RedirectPolicy;
   forwarding?: ForwardOptions;

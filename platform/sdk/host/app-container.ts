@@ -15,6 +15,8 @@ import { appsConfigSchema } from './apps-config.js';
 import { openAppsDatabase } from './apps-database.js';
 import { capabilityProviders, createCapabilityContainer } from './capability-bindings.js';
 import { createSqliteKv, type KvBackend } from './kv-store.js';
+import type { ServiceHostRef } from './uac-capability.js';
+import type { ServiceHost } from '../../services/index.js';
 
 export { appsConfigSchema, type AppsConfig } from './apps-config.js';
 
@@ -32,6 +34,8 @@ export interface AppContainer {
   readonly kv: KvBackend;
   /** Resolves once the apps stored at start are loaded (refused ones are logged). */
   readonly loaded: Promise<void>;
+  /** The core's ServiceHost, once the SIP pipeline is built (`ctx.uac` sends through it). */
+  bindHost(host: ServiceHost): void;
 }
 
 const containers = new WeakMap<AppContainerContext, AppContainer>();
@@ -42,11 +46,12 @@ export function appContainerFor(context: AppContainerContext): AppContainer {
   const config = appsConfigSchema.parse(context.config.apps ?? {});
   const db = openAppsDatabase(context.dataDir);
   const kv = createSqliteKv(db);
+  const host: ServiceHostRef = {};
   const runtime = new AppRuntime({
     logger: context.logger,
     hosting: config.hosting,
     fastPath: config.fastPath,
-    capabilities: capabilityProviders(createCapabilityContainer({ kv })),
+    capabilities: capabilityProviders(createCapabilityContainer({ kv, host })),
   });
   const engine = createAppEngine({ runtime, logger: context.logger, selection: config.selection, sessionExpiryMs: config.sessionExpiryMs });
   const manager = new AppManager({ runtime, logger: context.logger, repository: new AppRepository(db),
@@ -61,7 +66,7 @@ export function appContainerFor(context: AppContainerContext): AppContainer {
     await runtime.close();
     db.close();
   });
-  const container: AppContainer = { runtime, engine, manager, kv, loaded };
+  const container: AppContainer = { runtime, engine, manager, kv, loaded, bindHost: (serviceHost) => void (host.current = serviceHost) };
   containers.set(context, container);
   return container;
 }

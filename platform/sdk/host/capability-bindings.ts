@@ -7,6 +7,7 @@
 import { Container } from 'inversify';
 import type { CapabilityProvider } from '../../container/index.js';
 import { KvCapability, type KvBackend } from './kv-store.js';
+import { UacCapability, type ServiceHostRef } from './uac-capability.js';
 
 export const SDK_TYPES = {
   KvBackend: Symbol.for('switchboard.sdk.KvBackend'),
@@ -15,6 +16,8 @@ export const SDK_TYPES = {
 
 export interface CapabilityBindings {
   readonly kv: KvBackend;
+  /** The core's ServiceHost once the pipeline exists: `ctx.uac` sends requests through it. */
+  readonly host?: ServiceHostRef;
   /** More providers (e.g. HTTP egress, metrics) offered to apps that are granted them. */
   readonly extra?: readonly CapabilityProvider[];
 }
@@ -23,6 +26,8 @@ export function createCapabilityContainer(bindings: CapabilityBindings): Contain
   const container = new Container();
   container.bind<KvBackend>(SDK_TYPES.KvBackend).toConstantValue(bindings.kv);
   container.bind<CapabilityProvider>(SDK_TYPES.Capability).toDynamicValue((context) => new KvCapability(context.get<KvBackend>(SDK_TYPES.KvBackend)));
+  const { host } = bindings;
+  if (host !== undefined) container.bind<CapabilityProvider>(SDK_TYPES.Capability).toConstantValue(new UacCapability(host));
   for (const provider of bindings.extra ?? []) container.bind<CapabilityProvider>(SDK_TYPES.Capability).toConstantValue(provider);
   return container;
 }
