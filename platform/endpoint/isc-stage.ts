@@ -49,7 +49,10 @@ import type { ServiceCall, ServiceEngine, ServiceHost } from '../services/servic
 import { checkRequest, createResponse, generateTag, parseUri, type SipRequest, type SipResponse, type SipUri, type Uri } from '../sip/index.js';
 import type { IncomingRequest, RequestStage, StageOutcome } from './request-stage.js';
 import { isInDialog } from './route-stage.js';
-import { DecisionRunner, forwardOptionsOf } from './decision-runner.js';
+import { DecisionRunner, forwardOptionsOf, type CarryOut } from './decision-runner.js';
+import type { UserAgentCore } from './user-agent-core.js';
+import { carryOutB2bua } from './user-agent-service.js';
+import type { B2buaDecision } from '../services/user-agent.js';
 
 export interface IscStageOptions {
   proxy: ProxyCore;
@@ -67,6 +70,8 @@ export interface IscStageOptions {
   /** History-Info on retargeting (default true). */
   historyInfo?: boolean;
   logger: Logger;
+  /** The UA core, for `b2bua` decisions (TS 24.229 §5.7.5); absent: they get 501. */
+  userAgent?: UserAgentCore;
 }
 
 /** The `isc` section of the configuration. */
@@ -79,7 +84,7 @@ export interface IscSettings {
 }
 
 /** The stage for a configuration section; throws on a bad `trustedScscf` entry or `asUri`. */
-export function createIscStage(settings: IscSettings, parts: Pick<IscStageOptions, 'proxy' | 'engines' | 'host' | 'logger'> & { resolve?: AddressResolver }): IscStage {
+export function createIscStage(settings: IscSettings, parts: Pick<IscStageOptions, 'proxy' | 'engines' | 'host' | 'logger' | 'userAgent'> & { resolve?: AddressResolver }): IscStage {
   const parsed = parseTrustedScscfs(settings.trustedScscf);
   if (!parsed.ok) throw new Error(parsed.error);
   return new IscStage({
@@ -87,12 +92,16 @@ export function createIscStage(settings: IscSettings, parts: Pick<IscStageOption
     engines: parts.engines,
     host: parts.host,
     logger: parts.logger,
+    ...(parts.userAgent ? { userAgent: parts.userAgent } : {}),
     trusted: new TrustedScscfs(parsed.entries, parts.resolve ?? resolveAddresses),
     ...(settings.asUri !== undefined ? { asUri: settings.asUri } : {}),
     ...(settings.recordRoute !== undefined ? { recordRoute: settings.recordRoute } : {}),
     ...(settings.historyInfo !== undefined ? { historyInfo: settings.historyInfo } : {}),
   });
 }
+
+/** Header fields a B2BUA's leg B carries over from leg A on ISC (RFC 3325, RFC 7315). */
+const B2BUA_CARRIED = ['P-Asserted-Identity', 'P-Charging-Vector', 'P-Charging-Function-Addresses', 'P-Served-User'];
 
 /** Never offered to engines over ISC: hop-by-hop or registrations (third-party REGISTER is not
  *  routed with an ODI Route). OPTIONS and the rest go back to the S-CSCF as they came. */
@@ -119,11 +128,7 @@ export class IscStage implements RequestStage {
       targets: (request, targets) => this.#targets(request, targets),
       forwardOptions: (decision) => forwardOptionsOf(decision, { recordRoute: options.recordRoute ?? false }),
       redirectResponse: (request, decision) => redirectResponse(request, decision.contacts, decision.permanent ? 301 : 302),
-      b2bua: async (incoming) => {
-        // TS 24.229 §5.7.5 (AS as B2BUA) needs leg B routed back through the S-CSCF: not built yet.
-        this.#logger.warn({ callId: incoming.request.callId }, 'b2bua decision on an ISC request is not supported: 501');
-        incoming.reply(501, 'B2BUA Not Supported On ISC');
-      },
+      b2bua: async (incoming, decision, carryOut) => this.#b2bua(incoming, decision, carryOut),
     });
   }
 
@@ -195,6 +200,24 @@ export class IscStage implements RequestStage {
     }
     this.#sendBack(incoming, this.#options.recordRoute ?? false);
     return 'handled';
+  }
+
+  /**
+   * TS 24.229 §5.7.5: the AS as a routeing B2BUA. Leg B is a new INVITE (own Call-ID, tags) for
+   * the decision's target, sent back through the S-CSCF Route that carries the original dialog
+   * identifier, so the S-CSCF continues the served user's iFC chain; P-Asserted-Identity and the
+   * charging headers of leg A are carried over (§5.7.5.1 keeps the served user's identity).
+   */
+  async #b2bua(incoming: IncomingRequest, decision: B2buaDecision, carryOut: CarryOut): Promise<void> {
+    const { request, transaction } = incoming;
+    const ua = this.#options.userAgent;
+    if (ua === undefined || transaction.kind !== 'invite-server') {
+      incoming.reply(ua === undefined ? 501 : 405);
+      return;
+    }
+    const route = [...request.getHeaders('Route')];
+    const headers = B2BUA_CARRIED.flatMap((name) => request.getHeaders(name).map((value) => ({ name, value })));
+    carryOutB2bua(ua, transaction, decision, carryOut, { route, headers });
   }
 
   #isOwn(uri: SipUri): boolean {

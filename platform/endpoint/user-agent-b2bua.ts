@@ -22,6 +22,8 @@ export interface B2buaOptions {
   to?: string;
   /** Further header fields for leg B's INVITE. */
   headers?: HeaderField[];
+  /** Preloaded loose route set for leg B (e.g. back to an S-CSCF, TS 24.229 §5.7.5). */
+  route?: string[];
   /** Relay re-INVITE, UPDATE and INFO between the legs (default true); else listeners decide. */
   relayInDialog?: boolean;
   /**
@@ -77,6 +79,7 @@ export class B2buaSession {
         // call routed back into itself ends with 483 instead of looping.
         maxForwards: Math.max(0, Math.min(70, (invite.maxForwards ?? 70) - 1)),
         ...(options.headers ? { headers: options.headers } : {}),
+        ...(options.route ? { route: options.route } : {}),
         ...(body ? { body } : {}),
       },
       {

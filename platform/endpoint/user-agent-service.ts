@@ -13,7 +13,7 @@ import type {
   OutgoingRequestSpec,
   UserAgentService,
 } from '../services/user-agent.js';
-import type { SipResponse } from '../sip/index.js';
+import type { HeaderField, SipResponse } from '../sip/index.js';
 import type { InviteServerTransaction } from '../transaction/invite-server-transaction.js';
 import { startB2bua, type B2buaSession } from './user-agent-b2bua.js';
 import type { UserAgentCore } from './user-agent-core.js';
@@ -70,13 +70,16 @@ export function carryOutB2bua(
   transaction: InviteServerTransaction,
   decision: B2buaDecision,
   carryOut: (decision: Exclude<Decision, { kind: 'continue' }>) => Promise<void>,
+  leg: { route?: string[]; headers?: HeaderField[] } = {},
 ): B2buaSession {
   const onOutcome = decision.onOutcome;
+  const headers = [...(leg.headers ?? []), ...(decision.headers ?? [])];
   const session: B2buaSession = startB2bua(core, transaction, {
     target: decision.target,
+    ...(leg.route ? { route: leg.route } : {}),
     ...(decision.from !== undefined ? { from: decision.from } : {}),
     ...(decision.to !== undefined ? { to: decision.to } : {}),
-    ...(decision.headers ? { headers: decision.headers } : {}),
+    ...(headers.length > 0 ? { headers } : {}),
     ...(decision.relayInDialog !== undefined ? { relayInDialog: decision.relayInDialog } : {}),
     ...(onOutcome
       ? {

@@ -145,7 +145,7 @@ export function buildSipPipeline(options: SipPipelineOptions): SipPipeline {
     ...(options.receivedRouting ? { receivedRouting: options.receivedRouting } : {}),
   });
   // First: it must read our own Route before RouteStage pops it (§16.4).
-  const isc = options.isc ? createIscStage(options.isc, { proxy, engines, host: services.host, logger }) : undefined;
+  const isc = options.isc ? createIscStage(options.isc, { proxy, engines, host: services.host, logger, userAgent }) : undefined;
   const scscf =
     options.scscf && options.scscf.enabled !== false
       ? new ScscfStage({
