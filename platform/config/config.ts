@@ -155,6 +155,8 @@ const iscSchema = z
     recordRoute: z.boolean().default(false),
     /** History-Info (RFC 7044) on retargeting. */
     historyInfo: z.boolean().default(true),
+    /** The S-CSCF that requests our services originate go to, with `orig` (TS 24.229 §5.7.3). */
+    originatingScscf: z.string().regex(/^sips?:/u, 'a sip: or sips: URI').optional(),
   })
   .strict()
   .refine((isc) => !isc.enabled || isc.trustedScscf.length > 0, { message: 'isc.enabled needs isc.trustedScscf' });

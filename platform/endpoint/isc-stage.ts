@@ -81,6 +81,17 @@ export interface IscSettings {
   asUri?: string;
   recordRoute?: boolean;
   historyInfo?: boolean;
+  /** The S-CSCF our originated requests go to (TS 24.229 §5.7.3), a SIP URI. */
+  originatingScscf?: string;
+}
+
+/** `Route` value for requests we originate as an AS: the S-CSCF, loose-routed, with `orig`. */
+export function originatingRouteOf(settings: IscSettings): string | undefined {
+  const uri = settings.originatingScscf;
+  if (uri === undefined) return undefined;
+  const parsed = parseUri(uri);
+  if (parsed.kind !== 'sip') throw new Error(`isc.originatingScscf must be a SIP URI: ${uri}`);
+  return `<${uri}${/;lr(;|$)/u.test(uri) ? '' : ';lr'};orig>`;
 }
 
 /** The stage for a configuration section; throws on a bad `trustedScscf` entry or `asUri`. */

@@ -39,6 +39,8 @@ export interface ServicesStageOptions {
   receivedRouting?: ReceivedRouting;
   /** Requests the server originates and B2BUA legs (`b2bua` decisions); absent: 501 for them. */
   userAgent?: UserAgentCore;
+  /** Route for requests engines originate (ISC: the S-CSCF with `orig`, TS 24.229 §5.7.3). */
+  originatingRoute?: string;
 }
 
 /** Methods that never reach engines: registrations, and what only makes sense hop by hop. */
@@ -54,7 +56,7 @@ export class ServicesStage implements RequestStage {
   constructor(options: ServicesStageOptions) {
     this.#options = options;
     this.#logger = options.logger.child({ stage: 'services' });
-    this.host = createServiceHost(options.registrar, options.userAgent);
+    this.host = createServiceHost(options.registrar, options.userAgent, options.originatingRoute);
     this.#runner = new DecisionRunner({
       proxy: options.proxy,
       logger: this.#logger,
@@ -158,7 +160,7 @@ function toTargets(contacts: readonly ServiceTarget[]): ProxyTarget[] {
 
 
 /** The ServiceHost engines see, over the registrar's location service and events. */
-export function createServiceHost(registrar: Registrar, userAgent?: UserAgentCore): ServiceHost {
+export function createServiceHost(registrar: Registrar, userAgent?: UserAgentCore, originatingRoute?: string): ServiceHost {
   const toContact = (binding: Binding) => ({ uri: binding.contactUri, q: binding.q, expiresAt: binding.expiresAt });
   return {
     async lookup(uri) {
@@ -169,6 +171,6 @@ export function createServiceHost(registrar: Registrar, userAgent?: UserAgentCor
     isLocalDomain: (domain) => registrar.location.isOurDomain(domain),
     onRegistration: (listener) =>
       registrar.onBindingChange((change) => listener({ type: change.type, aor: change.binding.aor, contact: toContact(change.binding) })),
-    ...(userAgent !== undefined ? { userAgent: createUserAgentService(userAgent) } : {}),
+    ...(userAgent !== undefined ? { userAgent: createUserAgentService(userAgent, originatingRoute !== undefined ? { originatingRoute } : {}) } : {}),
   };
 }

@@ -20,9 +20,16 @@ import type { UserAgentCore } from './user-agent-core.js';
 import type { InDialogRequest, UaDialog } from './user-agent-dialog.js';
 import { branchOutcomeOf, toServiceResponse } from './service-responses.js';
 
-export function createUserAgentService(core: UserAgentCore): UserAgentService {
+/**
+ * `originatingRoute`: a Route for requests engines originate without one of their own — with
+ * ISC, the S-CSCF with `orig` (TS 24.229 §5.7.3: an AS acting as originating UA sends its
+ * requests to the S-CSCF, which runs the originating iFCs).
+ */
+export function createUserAgentService(core: UserAgentCore, options: { originatingRoute?: string } = {}): UserAgentService {
+  const { originatingRoute } = options;
   return {
-    sendRequest(spec: OutgoingRequestSpec, events: ClientEvents = {}): ClientHandle {
+    sendRequest(given: OutgoingRequestSpec, events: ClientEvents = {}): ClientHandle {
+      const spec = given.route === undefined && originatingRoute !== undefined ? { ...given, route: [originatingRoute] } : given;
       const uac = core.sendRequest(spec, {
         ...(events.onProvisional ? { onProvisional: (response: SipResponse) => events.onProvisional?.(toServiceResponse(response)) } : {}),
         onFinal: (response, dialog) => events.onFinal?.(toServiceResponse(response, uac.finalIsLocal), dialog ? dialogHandle(dialog) : undefined),

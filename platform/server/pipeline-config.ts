@@ -31,7 +31,7 @@ export function sipPipelineOptions(
     },
     forwarding: { forking: proxy.forking },
     ...(proxy.redirectDomains.length > 0 ? { redirect: { domains: proxy.redirectDomains } } : {}),
-    ...(config.isc.enabled ? { isc: { trustedScscf: config.isc.trustedScscf, recordRoute: config.isc.recordRoute, historyInfo: config.isc.historyInfo, ...(config.isc.asUri ? { asUri: config.isc.asUri } : {}) } } : {}),
+    ...(config.isc.enabled ? { isc: { trustedScscf: config.isc.trustedScscf, recordRoute: config.isc.recordRoute, historyInfo: config.isc.historyInfo, ...(config.isc.asUri ? { asUri: config.isc.asUri } : {}), ...(config.isc.originatingScscf ? { originatingScscf: config.isc.originatingScscf } : {}) } } : {}),
     receivedRouting: proxy.receivedRouting,
     allowRelay: proxy.allowRelay,
     auth: {

@@ -24,7 +24,7 @@ import { ProxyStage, type ReceivedRouting, type RedirectPolicy } from '../endpoi
 import { RegistrarStage, type RegisterHook } from '../endpoint/registrar-stage.js';
 import { addressedToServer, RouteStage } from '../endpoint/route-stage.js';
 import { createServiceHost, ServicesStage } from '../endpoint/services-stage.js';
-import { createIscStage, type IscSettings } from '../endpoint/isc-stage.js';
+import { createIscStage, originatingRouteOf, type IscSettings } from '../endpoint/isc-stage.js';
 import { ScscfStage, type ScscfSettings } from '../endpoint/scscf-stage.js';
 import type { ProfileTextSource } from '../isc/scscf/index.js';
 import { contactFromTransport } from '../endpoint/user-agent-contact.js';
@@ -134,10 +134,12 @@ export function buildSipPipeline(options: SipPipelineOptions): SipPipeline {
 
   const userAgent = new UserAgentCore({ transactions, contact: contactFromTransport(transport), logger, userAgent: 'Switchboard' });
   const forServer = (request: SipRequest): boolean => addressedToServer(request, identity, domains);
-  const engines = typeof options.engines === 'function' ? options.engines(createServiceHost(registrar, userAgent)) : (options.engines ?? []);
+  const originatingRoute = options.isc ? originatingRouteOf(options.isc) : undefined;
+  const engines = typeof options.engines === 'function' ? options.engines(createServiceHost(registrar, userAgent, originatingRoute)) : (options.engines ?? []);
   const services = new ServicesStage({
     engines,
     userAgent,
+    ...(originatingRoute !== undefined ? { originatingRoute } : {}),
     proxy,
     registrar,
     domains,

@@ -1,5 +1,6 @@
 /**
- * The AS as a routeing B2BUA on ISC (TS 24.229 §5.7.5): SIPp plays the S-CSCF and sends an
+ * The AS as a user agent on ISC. Originating UA (§5.7.3): a request a service originates goes
+ * to the configured S-CSCF with `orig`. Routeing B2BUA (TS 24.229 §5.7.5): SIPp plays the S-CSCF and sends an
  * initial INVITE with `Route: <AS;lr>, <S-CSCF ODI;lr>`; the served user's service answers it
  * as a B2BUA. Leg B — a new INVITE with its own Call-ID — goes back through the S-CSCF's ODI
  * Route (a second SIPp, standing in for the S-CSCF's continuation of the chain, answers it), with
@@ -57,5 +58,29 @@ describe('ISC: the AS as a B2BUA', () => {
     expect(inviteB).toMatch(/m=audio \d+ RTP\/AVP 0/);
     // The caller's BYE (to the AS's Contact) ended leg B.
     expect(tracedMessages(b.messages).some((m) => m.direction === 'received' && m.text.startsWith('BYE'))).toBe(true);
+  });
+});
+
+describe('ISC: the AS as an originating UA', () => {
+  it('sends a request a service originates to the configured S-CSCF with `orig` (TS 24.229 §5.7.3)', async () => {
+    const scscfPort = await freePort();
+    const server = await startProxyServer({ domains: ['as.test'], isc: { trustedScscf: ['127.0.0.1'], originatingScscf: `sip:127.0.0.1:${scscfPort}` } });
+    try {
+      const scscf = await startSippUas({ scenario: 'ua-uas-message.xml', localPort: scscfPort, timeoutSeconds: 15 });
+      const handle = server.serviceHost.userAgent!.sendRequest({
+        method: 'MESSAGE',
+        uri: 'sip:bob@ims.test',
+        from: '<sip:alice@ims.test>',
+        body: { contentType: 'text/plain', content: 'wake up' },
+      });
+      expect((await handle.final).status).toBe(200);
+      const run = await scscf.run;
+      expect(run.exitCode, run.errors || run.stderr).toBe(0);
+      const message = tracedMessages(run.messages).find((m) => m.direction === 'received' && m.text.startsWith('MESSAGE'))!.text;
+      expect(message).toMatch(/^MESSAGE sip:bob@ims\.test SIP\/2\.0/);
+      expect(header(message, 'Route')).toBe(`<sip:127.0.0.1:${scscfPort};lr;orig>`);
+    } finally {
+      await server.stop();
+    }
   });
 });
