@@ -20,6 +20,7 @@ import { silentLogger } from '../log/logger.js';
 import { normalizeAor } from '../store/aor.js';
 import { openCplStore, type CplStore } from '../store/cpl-store.js';
 import type { CliIo } from './io.js';
+import { withStore as runWithStore } from './with-store.js';
 
 interface StoreFlags {
   dataDir: string;
@@ -43,19 +44,8 @@ export function registerCplCommands(program: Command, io: CliIo, setStatus: (cod
   const cpl = program.command('cpl').description('Call Processing Language (RFC 3880) scripts: store, check, simulate');
   const dataDirOption = ['--data-dir <dir>', 'where the server keeps its data', './data'] as const;
 
-  /** Runs `body` on the store, turning thrown errors into "error: …" and status 1. */
-  const withStore = async (flags: StoreFlags, body: (store: CplStore) => Promise<void>): Promise<void> => {
-    let store: CplStore | undefined;
-    try {
-      store = openCplStore({ dataDir: flags.dataDir, logger: silentLogger });
-      await body(store);
-    } catch (error) {
-      io.stderr(`error: ${(error as Error).message}\n`);
-      setStatus(1);
-    } finally {
-      store?.close();
-    }
-  };
+  const withStore = (flags: StoreFlags, body: (store: CplStore) => Promise<void>): Promise<void> =>
+    runWithStore(() => openCplStore({ dataDir: flags.dataDir, logger: silentLogger }), io, setStatus, body);
 
   cpl
     .command('put')

@@ -13,6 +13,7 @@ import { normalizeAor } from '../store/aor.js';
 import { openServiceProfileStore, type ServiceProfileStore } from '../store/service-profile-store.js';
 import { checkServiceProfile } from '../isc/scscf/index.js';
 import type { CliIo } from './io.js';
+import { withStore as runWithStore } from './with-store.js';
 
 interface StoreFlags {
   dataDir: string;
@@ -24,18 +25,8 @@ export function registerIfcProfileCommands(program: Command, io: CliIo, setStatu
   const profile = ifc.command('profile').description('service profiles (TS 29.228 IMSSubscription) of local users, for the S-CSCF role');
   const dataDirOption = ['--data-dir <dir>', 'where the server keeps its data', './data'] as const;
 
-  const withStore = async (flags: StoreFlags, body: (store: ServiceProfileStore) => Promise<void>): Promise<void> => {
-    let store: ServiceProfileStore | undefined;
-    try {
-      store = openServiceProfileStore({ dataDir: flags.dataDir, logger: silentLogger });
-      await body(store);
-    } catch (error) {
-      io.stderr(`error: ${(error as Error).message}\n`);
-      setStatus(1);
-    } finally {
-      store?.close();
-    }
-  };
+  const withStore = (flags: StoreFlags, body: (store: ServiceProfileStore) => Promise<void>): Promise<void> =>
+    runWithStore(() => openServiceProfileStore({ dataDir: flags.dataDir, logger: silentLogger }), io, setStatus, body);
   const aorOf = (user: string): string => normalizeAor(user.replace(/^sips?:/iu, ''));
 
   profile
