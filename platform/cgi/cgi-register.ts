@@ -17,7 +17,7 @@
 import type { Logger } from '../log/logger.js';
 import type { SipRequest } from '../sip/index.js';
 import type { CgiEngine } from './cgi-engine.js';
-import { endToEnd } from './respond-decision.js';
+import { respondWith } from './respond-decision.js';
 import { newToken } from './tokens.js';
 
 export interface CgiRegisterContext {
@@ -64,14 +64,13 @@ export async function registerWithScript(run: RegisterRun): Promise<CgiRegisterR
     if (!decision.invoked) return { kind: 'none' };
     const final = decision.steps.find((step) => step.kind === 'respond' && step.response.status >= 200);
     if (final && final.kind === 'respond') {
-      const response = final.response;
-      const contentType = response.getHeader('Content-Type');
+      const { status, reason, headers, body } = respondWith(final.response);
       return {
         kind: 'respond',
-        status: response.status,
-        reason: response.reason,
-        headers: endToEnd(response),
-        ...(response.body.length > 0 ? { body: { contentType: contentType ?? 'application/octet-stream', content: response.body.toString('utf8') } } : {}),
+        status,
+        reason: reason ?? '',
+        headers: headers ?? [],
+        ...(body ? { body: { contentType: body.contentType, content: body.content.toString('utf8') } } : {}),
       };
     }
     if (decision.steps.some((step) => step.kind === 'proxy' || step.kind === 'new-request')) {

@@ -294,6 +294,8 @@ export function iscServiceHost(base: ServiceHost): ServiceHost {
     },
     isLocalDomain: (domain) => base.isLocalDomain(domain),
     onRegistration: (listener) => base.onRegistration(listener),
+    // Requests services originate still go through the core's UA (to isc.originatingScscf).
+    ...(base.userAgent ? { userAgent: base.userAgent } : {}),
   };
 }
 
