@@ -26,7 +26,7 @@ export interface DecisionRunnerOptions {
   /** The engine's proxy options with this path's defaults. */
   forwardOptions(decision: ProxyDecision): ForwardOptions;
   redirectResponse(request: SipRequest, decision: RedirectDecision): SipResponse;
-  b2bua(incoming: IncomingRequest, decision: B2buaDecision, carryOut: CarryOut): Promise<void>;
+  b2bua(incoming: IncomingRequest, decision: B2buaDecision, carryOut: CarryOut, engine: string): Promise<void>;
 }
 
 const NO_TARGET = { kind: 'failure', status: 480, reason: 'Temporarily Unavailable' } as const satisfies BranchOutcome;
@@ -54,7 +54,7 @@ export class DecisionRunner {
       case 'proxy':
         return this.#proxy(incoming, decision, engine);
       case 'b2bua':
-        return this.#options.b2bua(incoming, decision, (next) => this.carryOut(incoming, next, engine));
+        return this.#options.b2bua(incoming, decision, (next) => this.carryOut(incoming, next, engine), engine);
     }
   }
 

@@ -63,8 +63,7 @@ export class ServicesStage implements RequestStage {
       targets: (_request, targets) => this.#expand(targets),
       forwardOptions: (decision) => forwardOptionsOf(decision),
       redirectResponse: (request, decision) => createRedirectResponse(request, toTargets(decision.contacts), decision.permanent ? 301 : 302),
-      // The engine's name is only for logs; b2bua failures re-enter the runner through carryOut.
-      b2bua: (incoming, decision, carryOut) => this.#b2bua(incoming, decision, carryOut, 'b2bua'),
+      b2bua: (incoming, decision, carryOut, engine) => this.#b2bua(incoming, decision, carryOut, engine),
     });
   }
 
