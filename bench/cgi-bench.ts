@@ -56,6 +56,8 @@ function summarize(samples: number[]): Summary {
 export interface CgiBenchResult {
   floor: Summary;
   invoke: Summary;
+  /** The same invoker forking from this process instead of the resident spawner. */
+  inProcess: Summary;
   spawn: Summary;
   engine: Summary;
   baseline: Summary;
@@ -70,6 +72,7 @@ export async function runCgiBench(rounds = 1000, warmup = 50): Promise<CgiBenchR
     writeFileSync(script, '#!/bin/sh\necho "SIP/2.0 200 OK"\n');
     chmodSync(script, 0o755);
     const invoker = new CgiInvoker({ logger: silentLogger, maxConcurrent: 16, maxQueue: 1024, timeoutMs: 5000 });
+    const inProcessInvoker = new CgiInvoker({ logger: silentLogger, maxConcurrent: 16, maxQueue: 1024, timeoutMs: 5000, spawner: false });
     const engine = new CgiEngine({ logger: silentLogger, cgiBin: root, server: SERVER, invoker });
     const { env, stdin } = buildEnvironment({ message: invite('bench.example'), server: SERVER, peer: { remoteAddress: '192.0.2.10', localPort: 5060 } });
 
@@ -88,6 +91,10 @@ export async function runCgiBench(rounds = 1000, warmup = 50): Promise<CgiBenchR
       if (!result.ok) throw new Error(`benchmark script failed: ${result.failure.detail}`);
       if (result.timing.spawnMs !== undefined) spawnTimes.push(result.timing.spawnMs);
     };
+    const invokeInProcess = async (): Promise<void> => {
+      const result = await inProcessInvoker.invoke({ script, env, stdin });
+      if (!result.ok) throw new Error(`benchmark script failed: ${result.failure.detail}`);
+    };
     let tx = 0;
     const handle = (host: string) => async (): Promise<void> => {
       const txId = `tx-${tx++}`;
@@ -98,6 +105,7 @@ export async function runCgiBench(rounds = 1000, warmup = 50): Promise<CgiBenchR
     const paths: Array<[string, () => Promise<void>]> = [
       ['floor', floor],
       ['invoke', invoke],
+      ['inProcess', invokeInProcess],
       ['engine', handle('bench.example')],
       ['baseline', handle('noscript.example')],
     ];
@@ -122,9 +130,11 @@ export async function runCgiBench(rounds = 1000, warmup = 50): Promise<CgiBenchR
       }),
     );
     const perSecond = (done * 1000) / (performance.now() - started);
+    invoker.close();
     return {
       floor: summarize(samples.get('floor')!),
       invoke: summarize(samples.get('invoke')!),
+      inProcess: summarize(samples.get('inProcess')!),
       spawn: summarize(spawnTimes.slice(warmup)),
       engine: summarize(samples.get('engine')!),
       baseline: summarize(samples.get('baseline')!),
@@ -139,13 +149,18 @@ const ms = (value: number): string => value.toFixed(2);
 
 export async function main(): Promise<void> {
   const cpu = cpus()[0]?.model ?? 'unknown';
-  console.log(`SIP-CGI: trivial /bin/sh script (node ${process.version}, ${cpus().length} CPUs, ${cpu}, load average ${loadavg()[0]!.toFixed(2)})`);
+  // CGI_BENCH_BALLAST_MB: touched memory that gives this process a server-like resident set, since
+  // fork() from it costs more the bigger it is (the server idles at about 120 MB).
+  const ballast = Array.from({ length: Number(process.env.CGI_BENCH_BALLAST_MB ?? 64) }, () => Buffer.alloc(1 << 20, 1));
+  const rss = (process.memoryUsage().rss / 1048576).toFixed(0);
+  console.log(`SIP-CGI: trivial /bin/sh script (node ${process.version}, ${cpus().length} CPUs, ${cpu}, load average ${loadavg()[0]!.toFixed(2)}, this process ${rss} MB resident with ${ballast.length} MB ballast)`);
   const r = await runCgiBench();
   const row = (label: string, s: Summary): string => `| ${label} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.mean)} |`;
   console.log('| path | p50 ms | p99 ms | mean ms |');
   console.log('|---|---:|---:|---:|');
   console.log(row('floor: bare child_process.spawn → close', r.floor));
-  console.log(row('CgiInvoker.invoke (spawn → exit → output read)', r.invoke));
+  console.log(row('CgiInvoker.invoke via the resident spawner (spawn → exit → output read)', r.invoke));
+  console.log(row('CgiInvoker.invoke forking from this process (spawner: false)', r.inProcess));
   console.log(row('  of which spawn (call → process running)', r.spawn));
   console.log(row('CgiEngine.handleRequest with the script', r.engine));
   console.log(row('CgiEngine.handleRequest, no script (baseline)', r.baseline));

@@ -54,7 +54,11 @@ const cgiEngines = new WeakMap<ServerContext, CgiServiceEngine | undefined>();
 function cgi(context: ServerContext): CgiServiceEngine | undefined {
   if (!cgiEngines.has(context)) {
     const { config } = context;
-    cgiEngines.set(context, config.cgi ? createCgiEngine(config.cgi as CgiConfig, context.logger, { serverName: config.domains[0], version: SERVER_VERSION, serverPort: config.sip.port }) : undefined);
+    const engine = config.cgi ? createCgiEngine(config.cgi as CgiConfig, context.logger, { serverName: config.domains[0], version: SERVER_VERSION, serverPort: config.sip.port }) : undefined;
+    // The resident script spawner goes with the server (it would also exit on its own when the
+    // server's IPC channel closes).
+    if (engine) context.onStop(() => engine.engine.invoker.close());
+    cgiEngines.set(context, engine);
   }
   return cgiEngines.get(context);
 }
