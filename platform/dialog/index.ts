@@ -5,3 +5,4 @@ export { dialogKey, hasToTag, uacDialogIdOf, uasDialogIdOf, type DialogId } from
 export { createUacDialog, createUasDialog, DialogCreationError } from './create-dialog.js';
 export { AnswerRetransmitter, type AnswerRetransmitterOptions } from './answer-retransmitter.js';
 export { destinationOf, nextHopOf, NextHopError } from './next-hop.js';
+export { rejectingAnswer, type SdpBody } from './rejecting-answer.js';

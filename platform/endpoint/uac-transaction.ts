@@ -1,15 +1,16 @@
 /**
  * One out-of-dialog request sent by the UA core, seen from the client side (RFC 3261 §8.1.3,
  * §13.2.2): provisional and final responses go to the caller's events; for INVITE every 2xx
- * creates (or finds) its dialog and is ACKed by the core (§13.2.2.4), a second dialog from a
- * forked 2xx or a 2xx after CANCEL is ACKed and ended with BYE; `cancel()` follows §9.1
- * (no CANCEL before a provisional response).
+ * creates (or finds) its dialog and is ACKed by the core (§13.2.2.4) unless the caller defers
+ * the ACK (`deferAck`: it sends the ACK with the answer to an offer in the 2xx, RFC 3264 §5),
+ * a second dialog from a forked 2xx or a 2xx after CANCEL is ACKed and ended with BYE;
+ * `cancel()` follows §9.1 (no CANCEL before a provisional response).
  */
 import { createUacDialog, uacDialogIdOf, dialogKey } from '../dialog/index.js';
 import type { Logger } from '../log/logger.js';
 import { createResponse, type SipRequest, type SipResponse } from '../sip/index.js';
 import type { ClientTransactionUser } from '../transaction/transaction-user.js';
-import { credentialsOf, type UaDialog } from './user-agent-dialog.js';
+import { bodyOf, credentialsOf, type UaDialog } from './user-agent-dialog.js';
 
 export interface UacEvents {
   /** 101–199 (and 100). */
@@ -17,6 +18,16 @@ export interface UacEvents {
   /** The final response (received, or a local 408 / 503, §8.1.3.1). For INVITE, the first 2xx
    *  only; later forks are ACKed and ended with BYE. */
   onFinal?(response: SipResponse, dialog: UaDialog | undefined): void;
+  /**
+   * INVITE only: the core does not ACK the first 2xx; the caller does, with
+   * `dialog.acknowledge(request.cseq.seq, [], answer)` — for an INVITE sent without a body, whose
+   * 2xx carries the offer and whose ACK must carry the answer (RFC 3261 §13.2.2.4, RFC 3264 §5;
+   * RFC 3725 Flow I). Retransmissions of the 2xx are absorbed until then and re-ACKed with the
+   * same ACK after. Without the ACK within 64*T1 (or on `dialog.abandonAck(seq)`), the core
+   * ACKs with an answer declining every stream and sends BYE. Forks and 2xx after CANCEL are
+   * ended that way at once.
+   */
+  deferAck?: boolean;
 }
 
 /** What an outgoing INVITE needs from the core. */
@@ -121,11 +132,15 @@ export class UacTransaction implements ClientTransactionUser {
       if (!this.#finalResponse) this.#settle(response, undefined);
       return;
     }
-    dialog.acknowledge(this.request.cseq.seq, credentialsOf(this.request));
+    const seq = this.request.cseq.seq;
+    const deferred = this.#events.deferAck === true;
+    if (deferred) dialog.deferAck(seq, credentialsOf(this.request), this.request.body.length === 0 ? bodyOf(response) : undefined);
+    else dialog.acknowledge(seq, credentialsOf(this.request));
     if (this.#finalResponse || this.#cancelWanted) {
       // A second fork answered, or we cancelled and the 2xx crossed the CANCEL: "the UAC MUST
-      // terminate the dialog by sending a BYE" (§13.2.2.4, §9.1 note).
-      void dialog.bye();
+      // terminate the dialog by sending a BYE" (§13.2.2.4, §9.1 note) — after an ACK that
+      // declines its offer when the ACK was deferred.
+      void (deferred ? dialog.abandonAck(seq) : dialog.bye());
       if (!this.#finalResponse) this.#settle(response, undefined);
       return;
     }

@@ -11,7 +11,8 @@ import { createParams, createResponse, formatNameAddr, generateTag, type HeaderF
 import type { InviteServerTransaction } from '../transaction/invite-server-transaction.js';
 import type { UacTransaction } from './uac-transaction.js';
 import type { UserAgentCore } from './user-agent-core.js';
-import type { DialogEndReason, InDialogRequest, MessageBody, UaDialog } from './user-agent-dialog.js';
+import { bridgeLegs } from './leg-bridge.js';
+import { bodyOf, type DialogEndReason, type MessageBody, type UaDialog } from './user-agent-dialog.js';
 
 export interface B2buaOptions {
   /** Leg B's Request-URI (host an IP literal or localhost). */
@@ -159,17 +160,7 @@ export class B2buaSession {
   #link(a: UaDialog, b: UaDialog): void {
     this.#legs = { a, b };
     this.#resolveLegs(this.#legs);
-    const endOther = (by: 'a' | 'b', other: UaDialog) => (reason: DialogEndReason) => {
-      if (reason === 'local-bye') return; // we ended it: terminate() or the other leg's BYE
-      this.#finish({ by, reason });
-      void other.bye();
-    };
-    a.onEnd(endOther('a', b));
-    b.onEnd(endOther('b', a));
-    if (this.#options.relayInDialog ?? true) {
-      a.onRequest((incoming) => relay(incoming, b));
-      b.onRequest((incoming) => relay(incoming, a));
-    }
+    bridgeLegs(a, b, { relayInDialog: this.#options.relayInDialog ?? true, onEnd: (by, reason) => this.#finish({ by, reason }) });
   }
 
   #aPending(): boolean {
@@ -202,29 +193,6 @@ export class B2buaSession {
 /** Starts a B2BUA for the INVITE of `transaction` toward `options.target`. */
 export function startB2bua(core: UserAgentCore, transaction: InviteServerTransaction, options: B2buaOptions): B2buaSession {
   return new B2buaSession(core, transaction, options);
-}
-
-/** An in-dialog request from one leg, sent on the other; its final response answers the first. */
-function relay(incoming: InDialogRequest, other: UaDialog): void {
-  const { request } = incoming;
-  // Only the body crosses: each leg has its own headers (Contact, CSeq, Route …).
-  if (!['INVITE', 'UPDATE', 'INFO'].includes(request.method)) {
-    incoming.respond(501);
-    return;
-  }
-  const body = bodyOf(request);
-  other.request(request.method, body ? { body } : {}).then(
-    (response) => {
-      const answer = bodyOf(response);
-      incoming.respond(response.status, response.reason, answer ? { body: answer } : {});
-    },
-    () => incoming.respond(481),
-  );
-}
-
-function bodyOf(message: { body: Buffer; getHeader(name: string): string | undefined }): MessageBody | undefined {
-  if (message.body.length === 0) return undefined;
-  return { contentType: message.getHeader('Content-Type') ?? 'application/octet-stream', content: message.body };
 }
 
 function withoutTag(address: NameAddr): NameAddr {

@@ -1,11 +1,15 @@
 /**
  * One dialog owned by the UA core (RFC 3261 §12–§15): sends requests in it (§12.2.1), ACKs
- * every 2xx to its INVITEs and re-ACKs their retransmissions (§13.2.2.4), answers requests
+ * every 2xx to its INVITEs and re-ACKs their retransmissions (§13.2.2.4) — or, for an INVITE
+ * whose owner asked to defer the ACK (an offer in the 2xx, the answer in the ACK: RFC 3264 §5,
+ * RFC 3725 Flow I), waits for the owner's ACK body up to 64*T1, then ACKs with a declining
+ * answer and sends BYE (§13.2.2.4 "MUST generate a valid answer in the ACK and then send a BYE
+ * immediately") — answers requests
  * that arrive in it (§12.2.2: CSeq order; BYE → 200, §15.1.2; the rest to listeners), resends
  * its own 2xx to an INVITE until the ACK comes (§13.3.1.4) and ends with BYE (§15).
  */
 import type { Dialog, DialogState } from '../dialog/index.js';
-import { AnswerRetransmitter } from '../dialog/index.js';
+import { AnswerRetransmitter, rejectingAnswer } from '../dialog/index.js';
 import type { Logger } from '../log/logger.js';
 import { createResponse, type HeaderField, type SipRequest, type SipResponse } from '../sip/index.js';
 import type { InviteServerTransaction } from '../transaction/invite-server-transaction.js';
@@ -55,6 +59,14 @@ export interface DialogHost {
   forget(dialog: UaDialog): void;
 }
 
+interface DeferredAck {
+  /** The INVITE's Authorization / Proxy-Authorization, carried by the ACK (§13.2.2.4). */
+  headers: HeaderField[];
+  /** The 2xx's offer, declined if the core must ACK it itself. */
+  offer: MessageBody | undefined;
+  timer: NodeJS.Timeout;
+}
+
 /** Methods a UA answers 200 by default in a dialog when nobody listens. */
 const DEFAULT_OK = new Set(['INFO', 'OPTIONS']);
 /** Offer/answer requests refused by default (no session logic to accept a new offer). */
@@ -67,6 +79,8 @@ export class UaDialog {
   readonly #endListeners = new Set<(reason: DialogEndReason) => void>();
   /** ACKs sent, by the CSeq of the INVITE they acknowledge: resent on 2xx retransmissions. */
   readonly #acks = new Map<number, SipRequest>();
+  /** 2xx to our INVITEs whose ACK the owner sends later (deferAck), by CSeq. */
+  readonly #deferred = new Map<number, DeferredAck>();
   /** Our 2xx to an INVITE awaiting its ACK, by CSeq. */
   readonly #awaitingAck = new Map<number, AnswerRetransmitter>();
   /** Requests received in the dialog that have no final response yet. */
@@ -196,22 +210,74 @@ export class UaDialog {
     this.dialog.confirm();
   }
 
-  /** A 2xx for one of our INVITEs, again (§13.2.2.4: "retransmit the ACK"). True when known. */
+  /** A 2xx for one of our INVITEs, again (§13.2.2.4: "retransmit the ACK"). True when known.
+   *  While the owner defers the ACK, the retransmission is absorbed: the ACK is not ready. */
   receive2xx(response: SipResponse): boolean {
-    const ack = this.#acks.get(response.cseq.seq);
-    if (!ack) return false;
-    this.#host.sendAck(this.dialog, ack);
-    return true;
+    const seq = response.cseq.seq;
+    const ack = this.#acks.get(seq);
+    if (ack) {
+      this.#host.sendAck(this.dialog, ack);
+      return true;
+    }
+    return this.#deferred.has(seq);
   }
 
-  /** ACK the 2xx to our INVITE with CSeq `seq` and remember it for retransmissions. */
-  acknowledge(seq: number, headers: HeaderField[] = []): void {
+  /**
+   * ACK the 2xx to our INVITE with CSeq `seq` (once; later calls resend the same ACK) and
+   * remember it for retransmissions of the 2xx. `body`: the answer when the 2xx carried the
+   * offer (RFC 3264 §5, §13.2.2.4). For a deferred ACK, the INVITE's credentials are added.
+   */
+  acknowledge(seq: number, headers: HeaderField[] = [], body?: MessageBody): void {
     let ack = this.#acks.get(seq);
     if (!ack) {
-      ack = this.dialog.createAck(seq, { headers });
+      const deferred = this.#deferred.get(seq);
+      if (deferred) {
+        clearTimeout(deferred.timer);
+        this.#deferred.delete(seq);
+      }
+      ack = this.dialog.createAck(seq, { headers: [...(deferred?.headers ?? []), ...headers], ...(body ? { body } : {}) });
       this.#acks.set(seq, ack);
     }
     this.#host.sendAck(this.dialog, ack);
+  }
+
+  /**
+   * The owner of the INVITE with CSeq `seq` will ACK its 2xx itself (`acknowledge` with the
+   * answer). `offer`: the 2xx's body when it is an offer (the INVITE had none). Without the ACK
+   * within 64*T1 — the time the peer resends its 2xx (§13.3.1.4) — the core gives up
+   * (`abandonAck`) and the dialog ends with `ack-timeout`.
+   */
+  deferAck(seq: number, credentials: HeaderField[], offer: MessageBody | undefined): void {
+    if (this.#acks.has(seq) || this.#deferred.has(seq)) return;
+    const timer = setTimeout(() => {
+      this.#host.logger.info({ callId: this.dialog.id.callId }, 'the deferred ACK did not come within 64*T1: ACK and BYE (§13.2.2.4)');
+      void this.#abandon(seq, 'ack-timeout');
+    }, 64 * this.#host.timers.T1);
+    timer.unref();
+    this.#deferred.set(seq, { headers: credentials, offer, timer });
+  }
+
+  /** Whether the 2xx to our INVITE `seq` still waits for the owner's ACK. */
+  ackDeferred(seq: number): boolean {
+    return this.#deferred.has(seq);
+  }
+
+  /**
+   * §13.2.2.4: the owner cannot answer the offer of the 2xx to `seq` (its other leg failed …):
+   * ACK with a valid answer declining every stream (RFC 3264 §6), then BYE. Without a deferred
+   * ACK pending, just BYE.
+   */
+  abandonAck(seq: number): Promise<SipResponse | undefined> {
+    return this.#abandon(seq, 'local-bye');
+  }
+
+  #abandon(seq: number, reason: DialogEndReason): Promise<SipResponse | undefined> {
+    const deferred = this.#deferred.get(seq);
+    if (deferred && this.#endReason === undefined) {
+      const answer = deferred.offer ? rejectingAnswer(deferred.offer) : undefined;
+      this.acknowledge(seq, [], answer);
+    }
+    return this.#bye(reason);
   }
 
   /** We sent a 2xx to an INVITE in (or creating) this dialog: resend it until the ACK (§13.3.1.4). */
@@ -240,6 +306,8 @@ export class UaDialog {
     this.dialog.terminate();
     for (const retransmitter of this.#awaitingAck.values()) retransmitter.stop();
     this.#awaitingAck.clear();
+    for (const deferred of this.#deferred.values()) clearTimeout(deferred.timer);
+    this.#deferred.clear();
     if (forget) this.#host.forget(this);
     for (const listener of [...this.#endListeners]) {
       try {
@@ -331,4 +399,10 @@ export class UaDialog {
 /** §13.2.2.4: the ACK carries the INVITE's Authorization / Proxy-Authorization. */
 export function credentialsOf(request: SipRequest): HeaderField[] {
   return request.headerFields.filter((field) => /^(authorization|proxy-authorization)$/i.test(field.name)).map((field) => ({ ...field }));
+}
+
+/** A message's body with its Content-Type, or undefined when it has none. */
+export function bodyOf(message: { body: Buffer; getHeader(name: string): string | undefined }): MessageBody | undefined {
+  if (message.body.length === 0) return undefined;
+  return { contentType: message.getHeader('Content-Type') ?? 'application/octet-stream', content: message.body };
 }

@@ -1,7 +1,8 @@
 /**
  * The engines' view of the UA core (platform/services/user-agent.ts) over `UserAgentCore`:
- * SipResponse → ServiceResponse, UaDialog → DialogHandle, and a `B2buaDecision` carried out
- * on the INVITE server transaction the services stage holds.
+ * SipResponse → ServiceResponse, UaDialog → DialogHandle, a `B2buaDecision` carried out
+ * on the INVITE server transaction the services stage holds, and third-party calls
+ * (RFC 3725 Flow I, third-party-call.ts).
  */
 import type { Decision } from '../services/decision.js';
 import type {
@@ -11,10 +12,14 @@ import type {
   DialogHandle,
   InDialogRequestEvent,
   OutgoingRequestSpec,
+  ThirdPartyCallEvents,
+  ThirdPartyCallHandle,
+  ThirdPartyCallSpec,
   UserAgentService,
 } from '../services/user-agent.js';
 import type { HeaderField, SipResponse } from '../sip/index.js';
 import type { InviteServerTransaction } from '../transaction/invite-server-transaction.js';
+import { startThirdPartyCall } from './third-party-call.js';
 import { startB2bua, type B2buaSession } from './user-agent-b2bua.js';
 import type { UserAgentCore } from './user-agent-core.js';
 import type { InDialogRequest, UaDialog } from './user-agent-dialog.js';
@@ -40,7 +45,37 @@ export function createUserAgentService(core: UserAgentCore, options: { originati
         cancel: () => uac.cancel(),
       };
     },
+    thirdPartyCall: (spec, events) => thirdPartyCall(core, spec.route === undefined && originatingRoute !== undefined ? { ...spec, route: [originatingRoute] } : spec, events),
   };
+}
+
+/** RFC 3725 Flow I between `spec.a` and `spec.b`, seen through DialogHandles. */
+function thirdPartyCall(core: UserAgentCore, spec: ThirdPartyCallSpec, events: ThirdPartyCallEvents = {}): ThirdPartyCallHandle {
+  const call = startThirdPartyCall(core, {
+    a: spec.a,
+    b: spec.b,
+    from: spec.from,
+    ...(spec.bFrom !== undefined ? { bFrom: spec.bFrom } : {}),
+    ...(spec.headers ? { headers: spec.headers } : {}),
+    ...(spec.route ? { route: spec.route } : {}),
+    ...(spec.relayInDialog !== undefined ? { relayInDialog: spec.relayInDialog } : {}),
+    ...(events.onProvisional ? { onProvisional: (leg: 'a' | 'b', response: SipResponse) => events.onProvisional?.(leg, toServiceResponse(response)) } : {}),
+  });
+  const established = call.established.then((legs) => (legs ? { a: dialogHandle(legs.a), b: dialogHandle(legs.b) } : undefined));
+  const report = (what: string, run: () => void): void => {
+    try {
+      run();
+    } catch (error) {
+      core.logger.error({ err: error }, `third-party call ${what} listener threw`);
+    }
+  };
+  void established.then((legs) => {
+    if (legs && events.onEstablished) report('onEstablished', () => events.onEstablished?.(legs));
+  });
+  void call.ended.then((end) => {
+    if (events.onEnd) report('onEnd', () => events.onEnd?.(end));
+  });
+  return { established, ended: call.ended, terminate: () => call.terminate() };
 }
 
 const handles = new WeakMap<UaDialog, DialogHandle>();

@@ -36,5 +36,10 @@ export type {
   InDialogRequestEvent,
   MessageBodySpec,
   OutgoingRequestSpec,
+  ThirdPartyCallEnd,
+  ThirdPartyCallEvents,
+  ThirdPartyCallHandle,
+  ThirdPartyCallLegs,
+  ThirdPartyCallSpec,
   UserAgentService,
 } from './user-agent.js';

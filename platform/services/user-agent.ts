@@ -1,6 +1,7 @@
 /**
  * The UA surface engines see (issue 5): originate requests as a UAC (RFC 3261 §8.1), hold
- * dialogs (§12) and bridge an incoming INVITE as a B2BUA. Types only: the endpoint implements
+ * dialogs (§12), bridge an incoming INVITE as a B2BUA and connect two parties by third-party
+ * call control (RFC 3725, issue 7). Types only: the endpoint implements
  * them over its UA core (platform/endpoint/user-agent-service.ts); engines never see
  * transactions, sockets or SipMessage objects — responses and requests are plain data.
  *
@@ -11,6 +12,11 @@
  *
  *   // in decide(): answer the INVITE as a B2BUA
  *   return { kind: 'b2bua', target: 'sip:prepaid@192.0.2.9', onLegs: ({ a, b }, call) => …};
+ *
+ *   // click-to-dial: ring alice, then connect her to bob (RFC 3725 Flow I)
+ *   const call = host.userAgent?.thirdPartyCall(
+ *     { a: 'sip:alice@192.0.2.7', b: 'sip:bob@192.0.2.8', from: 'sip:click2dial@example.com' });
+ *   const legs = await call.established;                     // { a, b } DialogHandles, or undefined
  */
 import type { HeaderField } from '../sip/index.js';
 import type { BranchOutcome, Decision, ServiceResponse } from './decision.js';
@@ -124,7 +130,72 @@ export interface B2buaDecision {
   onOutcome?(outcome: BranchOutcome): Decision | Promise<Decision>;
 }
 
+/**
+ * A call set up by a third party between `a` and `b` (RFC 3725 §4.1 "Flow I", click-to-dial):
+ * A is called first with an INVITE without SDP; A's 200 carries the offer, which goes to B in
+ * a second INVITE; B's answer goes back to A in the ACK. Both INVITEs come from us, with their
+ * own Call-ID, tags and CSeq. Flow I suits a B that answers at once: A resends its 200 while B
+ * rings and gives up after 32 s (64*T1), and so do we.
+ */
+export interface ThirdPartyCallSpec {
+  /** Called first (its phone rings first). Request-URI; IP literal or localhost unless routed. */
+  a: string;
+  /** Called once A answered, with A's session offer. */
+  b: string;
+  /** From of both legs (the service, or the user on whose behalf it calls). */
+  from: string;
+  /** Leg B's From; default `from` (e.g. A's address, so that B sees who is calling). */
+  bFrom?: string;
+  /** Further header fields for both INVITEs (an AS sets P-Asserted-Identity, TS 24.229 §5.7.3). */
+  headers?: HeaderField[];
+  /** Preloaded loose route set for both legs. Default: none — except on ISC with
+   *  `isc.originatingScscf`, where both legs go to that S-CSCF with `orig` (TS 24.229 §5.7.3),
+   *  like every request an engine originates. */
+  route?: string[];
+  /** Relay re-INVITE, UPDATE and INFO between the legs once up (default true). */
+  relayInDialog?: boolean;
+}
+
+export interface ThirdPartyCallLegs {
+  /** The dialog with the party called first. */
+  a: DialogHandle;
+  /** The dialog with the party called second. */
+  b: DialogHandle;
+}
+
+export type ThirdPartyCallEnd =
+  /** That leg ended by itself: its BYE (`remote-bye`), a 408/481 in the dialog (`failed`), or,
+   *  before B answered, A's BYE / our 64*T1 wait for B (`ack-timeout`). The other got BYE. */
+  | { by: 'a' | 'b'; reason: DialogEndReason }
+  /** `terminate()`. */
+  | { by: 'local' }
+  /** That leg's INVITE failed: its final status (408 no answer, 503 unreachable, 486 busy …;
+   *  488 when A offered no session or B answered none). A was ACKed and sent BYE if it answered. */
+  | { by: 'failure'; leg: 'a' | 'b'; status: number; reason: string };
+
+export interface ThirdPartyCallEvents {
+  /** 1xx on either leg (e.g. 180 from B: play ring-back on the web page). */
+  onProvisional?(leg: 'a' | 'b', response: ServiceResponse): void;
+  /** Both parties are connected. */
+  onEstablished?(legs: ThirdPartyCallLegs): void;
+  /** Called once when the call is over, however it ended (setup failures included). */
+  onEnd?(end: ThirdPartyCallEnd): void;
+}
+
+export interface ThirdPartyCallHandle {
+  /** Both dialogs once connected; undefined when the call failed or was terminated first. */
+  readonly established: Promise<ThirdPartyCallLegs | undefined>;
+  /** How the call ended (as given to onEnd). */
+  readonly ended: Promise<ThirdPartyCallEnd>;
+  /** Ends the call: BYE on both legs once up; before that CANCEL what rings and BYE A if it
+   *  answered. Resolves when the requests completed. */
+  terminate(): Promise<void>;
+}
+
 /** What ServiceHost gains: `readonly userAgent?: UserAgentService`. */
 export interface UserAgentService {
   sendRequest(spec: OutgoingRequestSpec, events?: ClientEvents): ClientHandle;
+  /** Connects `spec.a` and `spec.b` (RFC 3725 Flow I, see ThirdPartyCallSpec). The server's
+   *  UA always has it; optional only so that test doubles of this interface need not. */
+  thirdPartyCall?(spec: ThirdPartyCallSpec, events?: ThirdPartyCallEvents): ThirdPartyCallHandle;
 }
