@@ -342,7 +342,10 @@ describe('CgiEngine: failures abort with 500 / 503 / 504 and are logged', () => 
     const { invite } = scriptFor('sleep 0.2; echo "SIP/2.0 200 OK"');
     const e = engine({ invoker: { timeoutMs: 2000, maxConcurrent: 1, maxQueue: 0 } });
     const second = scriptFor('echo "SIP/2.0 200 OK"');
-    const [a, b] = await Promise.all([e.handleRequest(invite, facts('tx33')), e.handleRequest(second.invite, facts('tx34'))]);
+    const first = e.handleRequest(invite, facts('tx33'));
+    // The second arrives while the first script holds the only slot.
+    while (e.invoker.running === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const [a, b] = await Promise.all([first, e.handleRequest(second.invite, facts('tx34'))]);
     expect(respond(a).response.status).toBe(200);
     expect(b.failure?.code).toBe('saturated');
     expect(respond(b).response.status).toBe(503);

@@ -82,6 +82,13 @@ export class CgiEngine {
     return this.#transactions.size;
   }
 
+  /** The script answered the INVITE with a 2xx itself and asked for the next message: its ACK
+   *  is to be handed to handleAck (§5.11.1). */
+  wantsAck(txId: string): boolean {
+    const tx = this.#transactions.get(txId);
+    return tx !== undefined && !tx.ended && tx.answeredInvite && tx.again;
+  }
+
   /** A request that starts a transaction. No script for it → default action, no state kept.
    *  The script is looked up by the Request-URI, or by `resolveBy` (a REGISTER's To AOR). */
   async handleRequest(request: SipRequest, facts: RequestFacts, resolveBy: Uri = request.uri): Promise<CgiDecision> {

@@ -58,6 +58,9 @@ export interface HostRef {
 
 /** RFC 3261 §9.1: a CANCEL has the Request-URI, Call-ID, To, From, top Via and CSeq number of
  *  the request it cancels (Route too). */
+/** How long a 2xx of a script waits for its ACK (64*T1 with the default T1, RFC 3261 §13.3.1.4). */
+const ACK_WAIT_MS = 32_000;
+
 const CANCEL_COPIES = new Set(['via', 'from', 'to', 'call-id', 'route', 'max-forwards']);
 
 
@@ -105,6 +108,7 @@ export function createCgiService(options: CgiServiceOptions): CgiServiceEngine {
         (step.kind === 'respond' || step.kind === 'forward-response') && step.response.status >= 200,
     );
     if (final) {
+      if (state.request.method === 'INVITE' && final.response.status < 300) return answerInvite(state, final.response);
       end(state);
       return respondWith(final.response);
     }
@@ -113,6 +117,36 @@ export function createCgiService(options: CgiServiceOptions): CgiServiceEngine {
     if (!decision.defaultAction) logger.info({ script: decision.script }, 'cgi: the script gave no final answer; default action');
     end(state);
     return { kind: 'continue' };
+  };
+
+  /**
+   * The script answered the INVITE with a 2xx (the core holds the dialog and resends the 2xx
+   * until the ACK). If it asked for the next message, the ACK re-runs it (§5.11.1; the ACK may
+   * carry the answer to an offer in the 2xx) and the transaction ends then, or when no ACK came
+   * within 64*T1 (RFC 3261 §13.3.1.4).
+   */
+  const answerInvite = (state: CallState, response: SipResponse): Decision => {
+    if (!engine.wantsAck(state.txId)) {
+      end(state);
+      return respondWith(response);
+    }
+    clearTimeout(state.timer);
+    state.timer = setTimeout(() => end(state), ACK_WAIT_MS);
+    return {
+      ...respondWith(response),
+      onAck: (ack) => {
+        void engine
+          .handleAck(state.txId, ack, { remoteAddress: state.remoteAddress, localPort: state.localPort })
+          .then((decision) => {
+            for (const step of decision.steps) {
+              if (step.kind === 'new-request') sendNewRequest(state.userAgent, step.request, logger, decision.script);
+              else logger.info({ script: decision.script, step: step.kind }, 'cgi: only new requests are carried out after the ACK (RFC 3050 §5.11.1)');
+            }
+          })
+          .catch((error: unknown) => logger.error({ err: error }, 'cgi: ACK invocation failed'))
+          .finally(() => end(state));
+      },
+    };
   };
 
   const proxyDecision = (state: CallState, proxies: ProxyStep[], decision: CgiDecision): ProxyDecision => {

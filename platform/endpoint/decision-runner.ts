@@ -8,11 +8,12 @@ import type { Logger } from '../log/logger.js';
 import type { ProxyCore } from '../proxy/proxy-core.js';
 import type { ResponseAction } from '../proxy/response-context.js';
 import type { ForwardOptions, ProxyTarget } from '../proxy/target.js';
-import type { BranchOutcome, Decision, ProxyDecision, RedirectDecision, ServiceTarget } from '../services/decision.js';
+import type { BranchOutcome, Decision, ProxyDecision, RedirectDecision, RespondDecision, ServiceTarget } from '../services/decision.js';
 import { applyMessageEdits } from '../services/message-edits.js';
 import type { B2buaDecision } from '../services/user-agent.js';
 import { formatUri, type SipRequest, type SipResponse } from '../sip/index.js';
 import type { IncomingRequest } from './request-stage.js';
+import type { UserAgentCore } from './user-agent-core.js';
 import { toBranchOutcome, toServiceResponse } from './service-responses.js';
 
 export type ActingDecision = Exclude<Decision, { kind: 'continue' }>;
@@ -27,6 +28,8 @@ export interface DecisionRunnerOptions {
   forwardOptions(decision: ProxyDecision): ForwardOptions;
   redirectResponse(request: SipRequest, decision: RedirectDecision): SipResponse;
   b2bua(incoming: IncomingRequest, decision: B2buaDecision, carryOut: CarryOut, engine: string): Promise<void>;
+  /** Holds the dialogs of the 2xx engines answer INVITEs with; absent: the 2xx is sent once. */
+  userAgent?: UserAgentCore;
 }
 
 const NO_TARGET = { kind: 'failure', status: 480, reason: 'Temporarily Unavailable' } as const satisfies BranchOutcome;
@@ -46,7 +49,7 @@ export class DecisionRunner {
         incoming.reply(decision.status, decision.reason);
         return;
       case 'respond':
-        incoming.reply(decision.status, decision.reason, decision.headers ?? [], decision.body);
+        if (!this.#answerInvite(incoming, decision)) incoming.reply(decision.status, decision.reason, decision.headers ?? [], decision.body);
         return;
       case 'redirect':
         transaction.respond(this.#options.redirectResponse(request, decision));
@@ -56,6 +59,27 @@ export class DecisionRunner {
       case 'b2bua':
         return this.#options.b2bua(incoming, decision, (next) => this.carryOut(incoming, next, engine), engine);
     }
+  }
+
+  /**
+   * An engine's 2xx to an INVITE makes a dialog (§12.1.1): the UA core sends it with our Contact
+   * and the Record-Route set, resends it until the ACK (§13.3.1.4), answers the dialog's BYE, and
+   * tells the engine of the ACK. The engine's own Contact is dropped — the dialog is ours.
+   */
+  #answerInvite(incoming: IncomingRequest, decision: RespondDecision): boolean {
+    const userAgent = this.#options.userAgent;
+    const { transaction } = incoming;
+    if (userAgent === undefined || transaction.kind !== 'invite-server' || decision.status < 200 || decision.status > 299) return false;
+    const dialog = userAgent.acceptInvite(transaction, {
+      status: decision.status,
+      ...(decision.reason !== undefined ? { reason: decision.reason } : {}),
+      headers: (decision.headers ?? []).filter((field) => field.name.toLowerCase() !== 'contact' && field.name !== 'm'),
+      ...(decision.body ? { body: decision.body } : {}),
+      ...(incoming.toTag !== undefined ? { toTag: incoming.toTag } : {}),
+    });
+    const { onAck } = decision;
+    if (onAck) dialog.onAck((ack) => onAck(ack));
+    return true;
   }
 
   /** No target to try: the engine may still act on the failure, else the caller gets 480. */

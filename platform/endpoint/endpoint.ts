@@ -106,6 +106,7 @@ function toIncoming(request: SipRequest, transaction: ServerTransaction): Incomi
   return {
     request,
     transaction,
+    ...(toTag ? { toTag } : {}),
     reply(status, reason, headers: HeaderField[] = [], body) {
       const response = createResponse(request, status, reason, {
         ...(status >= 200 && toTag ? { toTag } : {}),

@@ -140,6 +140,7 @@ export class IscStage implements RequestStage {
       forwardOptions: (decision) => forwardOptionsOf(decision, { recordRoute: options.recordRoute ?? false }),
       redirectResponse: (request, decision) => redirectResponse(request, decision.contacts, decision.permanent ? 301 : 302),
       b2bua: async (incoming, decision, carryOut) => this.#b2bua(incoming, decision, carryOut),
+      ...(options.userAgent ? { userAgent: options.userAgent } : {}),
     });
   }
 

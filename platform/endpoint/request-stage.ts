@@ -8,6 +8,8 @@ import type { ServerTransaction } from '../transaction/transaction-user.js';
 export interface IncomingRequest {
   readonly request: SipRequest;
   readonly transaction: ServerTransaction;
+  /** The To tag final responses get (§8.2.6.2); absent when the request had one. */
+  readonly toTag?: string;
   /** Send a response built from the request (§8.2.6); a final response adds a To tag. */
   reply(status: number, reason?: string, headers?: HeaderField[], body?: { contentType: string; content: string | Buffer }): void;
 }

@@ -64,6 +64,7 @@ export class ServicesStage implements RequestStage {
       forwardOptions: (decision) => forwardOptionsOf(decision),
       redirectResponse: (request, decision) => createRedirectResponse(request, toTargets(decision.contacts), decision.permanent ? 301 : 302),
       b2bua: (incoming, decision, carryOut, engine) => this.#b2bua(incoming, decision, carryOut, engine),
+      ...(options.userAgent ? { userAgent: options.userAgent } : {}),
     });
   }
 

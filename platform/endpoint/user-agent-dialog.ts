@@ -77,6 +77,7 @@ export class UaDialog {
   readonly #host: DialogHost;
   readonly #requestListeners = new Set<InDialogListener>();
   readonly #endListeners = new Set<(reason: DialogEndReason) => void>();
+  readonly #ackListeners = new Set<(ack: SipRequest) => void>();
   /** ACKs sent, by the CSeq of the INVITE they acknowledge: resent on 2xx retransmissions. */
   readonly #acks = new Map<number, SipRequest>();
   /** 2xx to our INVITEs whose ACK the owner sends later (deferAck), by CSeq. */
@@ -110,6 +111,12 @@ export class UaDialog {
   onRequest(listener: InDialogListener): () => void {
     this.#requestListeners.add(listener);
     return () => this.#requestListeners.delete(listener);
+  }
+
+  /** The ACK for one of our 2xx arrived (the first one; §13.3.1.4). It may carry the answer. */
+  onAck(listener: (ack: SipRequest) => void): () => void {
+    this.#ackListeners.add(listener);
+    return () => this.#ackListeners.delete(listener);
   }
 
   onEnd(listener: (reason: DialogEndReason) => void): () => void {
@@ -208,6 +215,13 @@ export class UaDialog {
     waiting.stop();
     this.#awaitingAck.delete(seq);
     this.dialog.confirm();
+    for (const listener of [...this.#ackListeners]) {
+      try {
+        listener(ack);
+      } catch (error) {
+        this.#host.logger.error({ err: error }, 'ACK listener threw');
+      }
+    }
   }
 
   /** A 2xx for one of our INVITEs, again (§13.2.2.4: "retransmit the ACK"). True when known.

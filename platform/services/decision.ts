@@ -3,7 +3,7 @@
  * comes back (a BranchOutcome). Plain data: engines (CPL, the app container, SIP-CGI) build and
  * read these without touching the SIP core.
  */
-import type { HeaderField } from '../sip/index.js';
+import type { HeaderField, SipRequest } from '../sip/index.js';
 import type { B2buaDecision } from './user-agent.js';
 
 /** One place to try: a URI and, optionally, its preference (RFC 3261 §20.10 q, 0..1). */
@@ -124,6 +124,12 @@ export interface RespondDecision {
   reason?: string;
   headers?: HeaderField[];
   body?: { contentType: string; content: string | Buffer };
+  /**
+   * A 2xx to an INVITE makes a dialog the server holds (it resends the 2xx until the ACK and
+   * answers the BYE, RFC 3261 §13.3.1.4); this is told of the ACK, which may carry the answer
+   * to an offer in the 2xx (SIP-CGI re-runs the script for it, RFC 3050 §5.11.1).
+   */
+  onAck?(ack: SipRequest): void;
 }
 
 /** Not for this engine: the next engine, then default routing (the location service), decide. */

@@ -94,6 +94,22 @@ describe('SIP-CGI scripts on calls through the proxy (SIPp over UDP)', () => {
     expect(header(final, 'Subject')).toContain('hello from SIP-CGI');
   });
 
+  it("re-runs the script with the ACK of its own 200 (§5.11.1); the server holds the dialog and answers the BYE", async () => {
+    const marker = bin.path('ack-seen.txt');
+    script(
+      'answering',
+      `#!/bin/sh\nif [ "$REQUEST_METHOD" = "ACK" ]; then echo "$REQUEST_METHOD $SIP_CSEQ" > "${marker}"; exit 0; fi\n` +
+        `printf 'SIP/2.0 200 OK\\nContact: <sip:somewhere@192.0.2.1>\\n\\nCGI-AGAIN yes SIP/2.0\\n'\n`,
+    );
+    const run = await call('answering', 'cgi-uac-answered.xml');
+    const ok = finalResponse(run);
+    // Our Contact, not the script's: the dialog (ACK, BYE) is the server's.
+    expect(header(ok, 'Contact')).toMatch(/^<sip:[^>]*127\.0\.0\.1/);
+    expect(received(run).filter((text) => /^SIP\/2\.0 200 /.test(text)).length).toBeGreaterThanOrEqual(2); // the 200 and the BYE's 200
+    await sleep(300);
+    expect(existsSync(marker) && readFileSync(marker, 'utf8')).toBe('ACK 1 ACK\n');
+  });
+
   it('hands the script the metavariables and the body (screen-caller sample: 403 with a text body)', async () => {
     // The sample blocks one caller; make it our SIPp caller.
     sample('screened', 'screen-caller.sh', (text) => text.replace(/^BLOCKED=.*$/m, 'BLOCKED="sip:caller@outside.test"'));
