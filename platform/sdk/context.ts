@@ -7,7 +7,7 @@ import { assertPlainData } from './cloneable.js';
 import type { EventScope } from './event-scope.js';
 import { guestSdk } from './guest-sdk.js';
 import { PERMISSIONS, type PlainData } from './protocol.js';
-import type { AppContext, AppLogger, AppSession, JsonValue, KvStore, TimerRef, Timers, Uac, UacResponse } from './types.js';
+import type { AppContext, AppLogger, AppSession, Calls, JsonValue, KvStore, TimerRef, Timers, Uac, UacResponse } from './types.js';
 
 /** Finds the scope of a session's current event (throws outside one). */
 export type ScopeLookup = (sessionId: string) => EventScope;
@@ -79,6 +79,15 @@ export function createContext(app: string, sessionId: string, scopeOf: ScopeLook
     },
   };
 
+  const calls: Calls = {
+    terminate: async (call) => {
+      scopeOf(sessionId).requireGrant(PERMISSIONS.calls);
+      const id = typeof call === 'string' ? call : call?.id;
+      if (typeof id !== 'string' || id === '') throw new TypeError('calls.terminate() needs a call (the `call` of a b2bua result) or its id');
+      return JSON.parse(await guestSdk().hostCall(PERMISSIONS.calls, 'terminate', JSON.stringify({ id }))) === true;
+    },
+  };
+
   const line = (message: string, fields?: Record<string, JsonValue>): string =>
     fields === undefined ? String(message) : `${String(message)} ${JSON.stringify(fields)}`;
   const log: AppLogger = {
@@ -88,7 +97,7 @@ export function createContext(app: string, sessionId: string, scopeOf: ScopeLook
     error: (message, fields) => guestSdk().log('error', line(message, fields)),
   };
 
-  return Object.freeze({ app, session: Object.freeze(session), timers: Object.freeze(timers), kv: Object.freeze(kv), uac: Object.freeze(uac), log: Object.freeze(log) });
+  return Object.freeze({ app, session: Object.freeze(session), timers: Object.freeze(timers), kv: Object.freeze(kv), uac: Object.freeze(uac), calls: Object.freeze(calls), log: Object.freeze(log) });
 }
 
 function checkDelay(ms: number, what: string): void {

@@ -1,26 +1,29 @@
 /**
  * `defineApp`: turns an app's handlers into the event handlers the sandbox calls (`request`,
- * `outcome`, `response`, `timer`, `expired`; platform/container guest prelude). Runs inside the
- * isolate.
+ * `outcome`, `response`, `timer`, `expired`, `b2bua`, `callEnded`; platform/container guest
+ * prelude). Runs inside the isolate.
  *
  * Concurrency (spec §B.1 principle 1, JSR 359 APPLICATIONSESSION): the container delivers the
  * events of one application session one at a time. An event ends when its handler settles or
- * when it parks on `await req.proxy()`; the handler then resumes inside the later `outcome`
- * event, so at no time do two handlers of one session run, and no event holds the session while
+ * when it parks on `await req.proxy()` (or `req.b2bua()`); the handler then resumes inside the
+ * later `outcome` (`b2bua`) event, so at no time do two handlers of one session run, and no event holds the session while
  * a phone rings.
  */
 import { createContext } from './context.js';
 import { EventScope } from './event-scope.js';
 import { RequestImpl, ResponseImpl, type RequestHost } from './messages.js';
 import type {
+  B2buaEventPayload,
+  CallEndedEventPayload,
   ExpiredEventPayload,
   OutcomeEventPayload,
   RequestEventPayload,
   ResponseEventPayload,
   TimerEventPayload,
+  WireAction,
   WireResult,
 } from './protocol.js';
-import type { AppContext, AppDefinition, RequestHandler, ResponseHandler, SipResponse } from './types.js';
+import type { AppContext, AppDefinition, B2buaResult, RequestHandler, ResponseHandler, SipResponse } from './types.js';
 
 /** What `defineApp` returns: the sandbox's event handlers (export it as the module's default). */
 export interface SwitchboardApp {
@@ -30,15 +33,23 @@ export interface SwitchboardApp {
   response(payload: ResponseEventPayload): Promise<WireResult>;
   timer(payload: TimerEventPayload): Promise<WireResult>;
   expired(payload: ExpiredEventPayload): Promise<WireResult>;
+  b2bua(payload: B2buaEventPayload): Promise<WireResult>;
+  callEnded(payload: CallEndedEventPayload): Promise<WireResult>;
 }
 
 interface CallState {
   readonly request: RequestImpl;
   /** The handler task that acts on this call now. */
   task: Promise<unknown>;
-  /** A handler parked on `await req.proxy()`. */
-  pending: { resolve: (response: SipResponse) => void; task: Promise<unknown> } | undefined;
+  /** A handler parked on `await req.proxy()` or `await req.b2bua()`. */
+  pending:
+    | { kind: 'proxy'; resolve: (response: SipResponse) => void; task: Promise<unknown> }
+    | { kind: 'b2bua'; resolve: (result: B2buaResult) => void; task: Promise<unknown> }
+    | undefined;
 }
+
+/** Actions after which the call's state stays for a later event (the attempt's outcome). */
+const parks = (action: WireAction | undefined): boolean => action?.kind === 'proxy' || action?.kind === 'b2bua';
 
 const METHOD_HANDLERS: Readonly<Record<string, keyof AppDefinition>> = {
   INVITE: 'onInvite',
@@ -72,7 +83,11 @@ export function defineApp(definition: AppDefinition): SwitchboardApp {
     supervised: definition.onBranchResponse !== undefined || definition.onProvisionalResponse !== undefined,
     awaitOutcome(callRef, resolve) {
       const call = calls.get(callRef);
-      if (call !== undefined) call.pending = { resolve, task: call.task };
+      if (call !== undefined) call.pending = { kind: 'proxy', resolve, task: call.task };
+    },
+    awaitB2bua(callRef, resolve) {
+      const call = calls.get(callRef);
+      if (call !== undefined) call.pending = { kind: 'b2bua', resolve, task: call.task };
     },
   };
 
@@ -109,7 +124,7 @@ export function defineApp(definition: AppDefinition): SwitchboardApp {
           call.task = Promise.resolve().then(() => handler(request, ctx));
           await scope.until(call.task);
         } finally {
-          if (scope.action?.kind !== 'proxy') calls.delete(payload.callRef);
+          if (!parks(scope.action)) calls.delete(payload.callRef);
         }
       });
       return unhandled ? { ...result, unhandled: true } : result;
@@ -130,13 +145,13 @@ export function defineApp(definition: AppDefinition): SwitchboardApp {
             call.task = Promise.resolve().then(() => handler(response, ctx));
             await scope.until(call.task);
           }
-          if (pending !== undefined && scope.action === undefined) {
+          if (pending?.kind === 'proxy' && scope.action === undefined) {
             call.task = pending.task;
             pending.resolve(response);
             await scope.until(pending.task);
           }
         } finally {
-          if (success || scope.action?.kind !== 'proxy') calls.delete(payload.callRef);
+          if (success || !parks(scope.action)) calls.delete(payload.callRef);
         }
       });
     },
@@ -162,6 +177,48 @@ export function defineApp(definition: AppDefinition): SwitchboardApp {
         }
         await handler(
           Object.freeze({ id: payload.timer.id, name: payload.timer.name, payload: payload.timer.payload, repeating: payload.timer.repeatMs !== undefined }),
+          ctx,
+        );
+      });
+    },
+
+    b2bua(payload) {
+      // Bridged or cancelled: the caller has its answer, so nothing more can be done to the
+      // request; after a failure the app may act again (reply, proxy, b2bua elsewhere).
+      const final = payload.outcome.kind === 'success' || payload.outcome.kind === 'cancelled';
+      const scope = new EventScope(payload, !final);
+      return inScope(scope, async () => {
+        const call = calls.get(payload.callRef);
+        if (call === undefined) return; // state lost (isolate restarted): leg B's status goes out
+        try {
+          const pending = call.pending;
+          call.pending = undefined;
+          if (pending?.kind !== 'b2bua') return;
+          const { kind, status, reason, timedOut } = payload.outcome;
+          const ref = payload.outcome.call;
+          const result: B2buaResult = Object.freeze({
+            outcome: kind,
+            status,
+            reason,
+            timedOut,
+            call: ref === undefined ? undefined : Object.freeze({ id: ref.id, target: ref.target }),
+          });
+          call.task = pending.task;
+          pending.resolve(result);
+          await scope.until(pending.task);
+        } finally {
+          if (final || !parks(scope.action)) calls.delete(payload.callRef);
+        }
+      });
+    },
+
+    callEnded(payload) {
+      const scope = new EventScope(payload, false);
+      return inScope(scope, async (ctx) => {
+        const { call, end } = payload;
+        await definition.onCallEnded?.(
+          Object.freeze({ id: call.id, target: call.target }),
+          Object.freeze({ by: end.by, reason: end.reason, durationMs: end.durationMs }),
           ctx,
         );
       });

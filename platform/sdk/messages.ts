@@ -1,19 +1,26 @@
 /**
  * The request and response objects handlers receive. Actions (`reply`, `proxy`, `redirect`,
  * `pass`) are recorded in the session's current event scope and carried out by the host as a
- * platform/services Decision once the event ends; `proxy()` resolves in the later event that
- * brings the proxy's outcome.
+ * platform/services Decision once the event ends; `proxy()` and `b2bua()` resolve in the later
+ * event that brings the attempt's outcome.
  */
 import type { EventScope } from './event-scope.js';
 import { HeaderList, headerPairs, parseParty } from './headers.js';
 import type { WireAction, WireEdits, WireOutcome, WireRequest, WireResponse, WireTarget } from './protocol.js';
-import type { HeaderInit, OutcomeKind, Party, ProxyOptions, SipHeaders, SipRequest, SipResponse, Target } from './types.js';
+import type { B2buaOptions, B2buaResult, HeaderInit, OutcomeKind, Party, ProxyOptions, SipHeaders, SipRequest, SipResponse, Target } from './types.js';
+
+/** Header fields of leg B the server writes itself (RFC 3261 §8.1.1, §12.1.2); besides the
+ *  system headers, Contact and Content-Type are the UA core's on a B2BUA leg. */
+const LEG_B_OWNED = new Set(['contact', 'content-type']);
+const SIP_URI = /^(sips?|tel):\S+$/i;
 
 /** What a request needs from the SDK runtime. */
 export interface RequestHost {
   scope(sessionId: string): EventScope;
   /** Parks the handler until the proxy attempt's outcome arrives in a later event. */
   awaitOutcome(callRef: string, resolve: (response: SipResponse) => void): void;
+  /** Parks the handler until the B2BUA attempt's outcome arrives in a later event. */
+  awaitB2bua(callRef: string, resolve: (result: B2buaResult) => void): void;
   /** The app has branch/provisional handlers (so the proxy is supervised). */
   readonly supervised: boolean;
 }
@@ -110,6 +117,31 @@ export class RequestImpl implements SipRequest {
     scope.setAction(action);
     return new Promise<SipResponse>((resolve) => {
       this.host.awaitOutcome(this.callRef, resolve);
+      scope.suspend();
+    });
+  }
+
+  b2bua(target: string, options: B2buaOptions = {}): Promise<B2buaResult> {
+    const scope = this.host.scope(this.sessionId);
+    if (this.method.toUpperCase() !== 'INVITE') throw new Error(`b2bua() bridges INVITE requests only, not ${this.method}`);
+    if (typeof target !== 'string' || !SIP_URI.test(target)) throw new TypeError(`"${String(target)}" is not a SIP or tel URI`);
+    const headers = headerPairs(options.headers);
+    const owned = headers.find(([name]) => LEG_B_OWNED.has(name.toLowerCase()));
+    if (owned !== undefined) throw new Error(`${owned[0]} is written by the server on leg B`);
+    const action: WireAction = { kind: 'b2bua', target, headers };
+    for (const part of ['from', 'to'] as const) {
+      const value = options[part];
+      if (value === undefined) continue;
+      if (typeof value !== 'string' || value === '' || /[\r\n]/.test(value)) throw new TypeError(`b2bua ${part} must be one line of text (a URI or name-addr)`);
+      action[part] = value;
+    }
+    if (options.timeout !== undefined) {
+      if (!(options.timeout > 0 && options.timeout <= 600)) throw new RangeError('b2bua timeout must be between 0 and 600 seconds');
+      action.timeoutMs = Math.round(options.timeout * 1000);
+    }
+    scope.setAction(action);
+    return new Promise<B2buaResult>((resolve) => {
+      this.host.awaitB2bua(this.callRef, resolve);
       scope.suspend();
     });
   }

@@ -92,6 +92,28 @@ export type TimerEventPayload = WireEventBase & { timer: WireTimer };
 
 export type ExpiredEventPayload = WireEventBase;
 
+/** A B2BUA call as the app holds it: plain data (an id), so it fits in session attributes and
+ *  timer payloads (spec §B.1 principle 2); `ctx.calls.terminate(call)` ends it. */
+export type WireCallRef = { id: string; target: string };
+
+/** How a `b2bua()` attempt ended: both legs up (`success`, with the call), leg B's failure in
+ *  RFC 3880 §6.1 terms, or `cancelled` (the caller CANCELled before leg B answered). */
+export type WireB2buaOutcome = {
+  kind: 'success' | 'busy' | 'noanswer' | 'redirection' | 'failure' | 'cancelled';
+  status: number;
+  reason: string;
+  timedOut: boolean;
+  call?: WireCallRef;
+};
+
+export type B2buaEventPayload = WireEventBase & { callRef: string; outcome: WireB2buaOutcome };
+
+/** A bridged call ended: who hung up (`caller`, `callee`, or the `app` via ctx.calls) and how
+ *  long both legs were up. */
+export type WireCallEnd = { by: 'caller' | 'callee' | 'app'; reason: string; durationMs: number };
+
+export type CallEndedEventPayload = WireEventBase & { call: WireCallRef; end: WireCallEnd };
+
 export type WireTarget = { uri: string; q?: number };
 
 export type WireBody = { contentType: string; content: string };
@@ -113,6 +135,8 @@ export type WireAction =
       edits?: WireEdits;
     }
   | { kind: 'redirect'; contacts: WireTarget[]; permanent: boolean }
+  /** Answer the INVITE as a B2BUA toward `target` (a new leg with its own Call-ID, RFC 3261 §6). */
+  | { kind: 'b2bua'; target: string; from?: string; to?: string; headers: WireHeaders; timeoutMs?: number }
   /** Not for this app: the next app or engine, then normal routing, decide. */
   | { kind: 'pass' };
 
@@ -134,7 +158,9 @@ export const APP_EVENTS = {
   response: 'response',
   timer: 'timer',
   expired: 'expired',
+  b2bua: 'b2bua',
+  callEnded: 'callEnded',
 } as const;
 
 /** Permissions the SDK knows (manifest `permissions`). */
-export const PERMISSIONS = { kv: 'kv', timers: 'timers', uac: 'uac' } as const;
+export const PERMISSIONS = { kv: 'kv', timers: 'timers', uac: 'uac', calls: 'calls' } as const;

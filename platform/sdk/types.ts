@@ -111,6 +111,16 @@ export interface SipRequest {
    * call does not.
    */
   proxy(targets?: Target | readonly Target[], options?: ProxyOptions): Promise<SipResponse>;
+  /**
+   * Answers the INVITE as a back-to-back user agent (RFC 3261 §6 B2BUA, JSR 289 B2buaHelper in
+   * drachtio's `createB2BUA` shape): the server calls `target` on a new leg with its own
+   * Call-ID, tags and CSeq, relays leg B's provisional and final responses to the caller, and
+   * bridges the two dialogs (a BYE on one leg ends the other). Resolves once both legs are up
+   * (`outcome: 'success'` with the `call`) or leg B failed (then the app may act again: reply,
+   * proxy, b2bua elsewhere; without an action the caller gets leg B's status). Like `proxy()`,
+   * awaiting it does not hold the application session. INVITE only.
+   */
+  b2bua(target: string, options?: B2buaOptions): Promise<B2buaResult>;
   /** Answers 302 (or 301 with `permanent`) listing `contacts` (RFC 3261 §8.3). */
   redirect(contacts: Target | readonly Target[], options?: { permanent?: boolean }): void;
   /** Leaves the request to the next app or service, then to normal routing. */
@@ -118,6 +128,61 @@ export interface SipRequest {
 }
 
 export type HeaderInit = Record<string, string> | ReadonlyArray<readonly [string, string]>;
+
+export interface B2buaOptions {
+  /** Leg B's From (URI or name-addr; default the caller's From, with a new tag). */
+  from?: string;
+  /** Leg B's To (default the caller's To). */
+  to?: string;
+  /** Extra header fields on leg B's INVITE (not Via, Call-ID, CSeq, From, To, Contact, Route,
+   *  Record-Route, Max-Forwards, Content-Type, Content-Length: the server writes those). */
+  headers?: HeaderInit;
+  /** How long leg B may ring, in seconds, before the outcome is "noanswer" (needs core support;
+   *  see platform/sdk/README.md). */
+  timeout?: number;
+}
+
+/** A bridged call, as plain data: store it in the session or a timer payload, end it with
+ *  `ctx.calls.terminate(call)`. */
+export interface CallRef {
+  readonly id: string;
+  /** Leg B's target as the app gave it. */
+  readonly target: string;
+}
+
+/** How `req.b2bua()` ended. `cancelled`: the caller gave up (CANCEL) before leg B answered. */
+export type B2buaOutcomeKind = OutcomeKind | 'cancelled';
+
+export interface B2buaResult {
+  readonly outcome: B2buaOutcomeKind;
+  /** 200 when bridged, else leg B's final status (408 when nobody answered, 487 cancelled). */
+  readonly status: number;
+  readonly reason: string;
+  /** Nobody answered leg B: the server gave up and made the status itself. */
+  readonly timedOut: boolean;
+  /** The call, when `outcome` is `success`. */
+  readonly call: CallRef | undefined;
+}
+
+/** A bridged call is over (`onCallEnded`). `by`: who hung up — `caller` (leg A), `callee`
+ *  (leg B) or `app` (`ctx.calls.terminate`). */
+export interface CallEnd {
+  readonly by: 'caller' | 'callee' | 'app';
+  /** `remote-bye`, `ack-timeout`, `failed` (a leg's dialog broke) or `terminated` (by the app). */
+  readonly reason: string;
+  /** How long both legs were up. */
+  readonly durationMs: number;
+}
+
+/** Needs the `calls` permission: control the app's bridged calls from any event (e.g. a timer). */
+export interface Calls {
+  /**
+   * Ends a bridged call from the server's side: BYE on both legs (RFC 3261 §15). Resolves true
+   * once the BYEs are on their way (`onCallEnded` follows, with `by: 'app'`), false when the
+   * call is unknown or already over.
+   */
+  terminate(call: CallRef | string): Promise<boolean>;
+}
 
 /** The application session (JSR 289 SipApplicationSession): attributes are plain data. */
 export interface AppSession {
@@ -211,12 +276,14 @@ export interface AppContext {
   readonly timers: Timers;
   readonly kv: KvStore;
   readonly uac: Uac;
+  readonly calls: Calls;
   readonly log: AppLogger;
 }
 
 export type RequestHandler = (req: SipRequest, ctx: AppContext) => void | Promise<void>;
 export type ResponseHandler = (res: SipResponse, ctx: AppContext) => void | Promise<void>;
 export type TimerHandler = (timer: TimerEvent, ctx: AppContext) => void | Promise<void>;
+export type CallEndedHandler = (call: CallRef, end: CallEnd, ctx: AppContext) => void | Promise<void>;
 
 /**
  * An app: handlers per method (JSR 289 `doXxx`), a catch-all, response handlers by class, named
@@ -254,6 +321,8 @@ export interface AppDefinition {
   readonly onResponse?: ResponseHandler;
   /** Named timer handlers (`ctx.timers.start('noAnswer', …)` → `timers.noAnswer`). */
   readonly timers?: Readonly<Record<string, TimerHandler>>;
+  /** A call the app bridged with `req.b2bua()` is over (delivered in its application session). */
+  readonly onCallEnded?: CallEndedHandler;
   /** The application session expired; call `ctx.session.setExpires()` to keep it. */
   readonly onSessionExpired?: (ctx: AppContext) => void | Promise<void>;
 }

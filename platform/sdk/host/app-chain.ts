@@ -53,9 +53,36 @@ export async function composeProxy(upstream: ProxyDecision, downstream: Decision
  * proxy outcome. If the upstream app lets it through, it goes to the caller as decided.
  */
 export async function answerThrough(upstream: ProxyDecision, answer: Exclude<Decision, ProxyDecision | { kind: 'continue' }>): Promise<Decision> {
-  // A downstream B2BUA ends the chain: it is the endpoint of the upstream app's proxy leg.
-  if (answer.kind === 'b2bua') return answer;
+  if (answer.kind === 'b2bua') return bridgeThrough(upstream, answer);
   return upward(upstream, outcomeOf(answer), answer);
+}
+
+/**
+ * A downstream B2BUA ends the chain: it is the endpoint of the upstream app's proxy leg. Its
+ * result is the upstream app's proxy outcome — both legs up is a success; leg B's failure, once
+ * the downstream app let it through, goes up like a downstream answer; a CANCEL from the caller
+ * ends the upstream attempt too (487, whatever the upstream app then decides is moot).
+ */
+function bridgeThrough(upstream: ProxyDecision, bridge: B2buaDecision): B2buaDecision {
+  return {
+    ...bridge,
+    onLegs: (legs, control) => {
+      bridge.onLegs?.(legs, control);
+      void Promise.resolve(upstream.onOutcome?.({ kind: 'success', status: 200 })).catch(() => undefined);
+    },
+    onOutcome: async (outcome) => {
+      const next = bridge.onOutcome === undefined ? CONTINUE : await bridge.onOutcome(outcome);
+      if (next.kind === 'continue') return upward(upstream, outcome, CONTINUE);
+      if (next.kind === 'proxy') return composeProxy(upstream, next);
+      return answerThrough(upstream, next);
+    },
+    onEnd: (end) => {
+      bridge.onEnd?.(end);
+      if (end.by === 'cancel') {
+        void Promise.resolve(upstream.onOutcome?.({ kind: 'failure', status: 487, reason: 'Request Terminated' })).catch(() => undefined);
+      }
+    },
+  };
 }
 
 async function upward(upstream: ProxyDecision, outcome: BranchOutcome, passThrough: Decision): Promise<Decision> {

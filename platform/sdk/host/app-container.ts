@@ -13,6 +13,7 @@ import { AppManager } from './app-manager.js';
 import { AppRepository } from './app-repository.js';
 import { appsConfigSchema } from './apps-config.js';
 import { openAppsDatabase } from './apps-database.js';
+import { CallRegistry } from './call-registry.js';
 import { capabilityProviders, createCapabilityContainer } from './capability-bindings.js';
 import { createSqliteKv, type KvBackend } from './kv-store.js';
 import type { ServiceHostRef } from './uac-capability.js';
@@ -47,13 +48,14 @@ export function appContainerFor(context: AppContainerContext): AppContainer {
   const db = openAppsDatabase(context.dataDir);
   const kv = createSqliteKv(db);
   const host: ServiceHostRef = {};
+  const calls = new CallRegistry();
   const runtime = new AppRuntime({
     logger: context.logger,
     hosting: config.hosting,
     fastPath: config.fastPath,
-    capabilities: capabilityProviders(createCapabilityContainer({ kv, host })),
+    capabilities: capabilityProviders(createCapabilityContainer({ kv, host, calls, logger: context.logger })),
   });
-  const engine = createAppEngine({ runtime, logger: context.logger, selection: config.selection, sessionExpiryMs: config.sessionExpiryMs });
+  const engine = createAppEngine({ runtime, logger: context.logger, selection: config.selection, sessionExpiryMs: config.sessionExpiryMs, calls });
   const manager = new AppManager({ runtime, logger: context.logger, repository: new AppRepository(db),
     onUndeployed: (name) => engine.dropApp(name),
     stats: (name) => engine.stats(name),

@@ -8,9 +8,10 @@
  */
 import type { AppRuntime, Cloneable, DispatchResult } from '../../container/index.js';
 import type { Logger } from '../../log/logger.js';
-import type { BranchOutcome, Decision, MessageEdits, ProxyDecision, ResponseVerdict, ServiceCall, ServiceEngine, ServiceResponse } from '../../services/index.js';
-import { APP_EVENTS, PERMISSIONS, type WireAction, type WireResult, type WireTimer } from '../protocol.js';
-import { AppSessionStore, type HostSession } from './app-sessions.js';
+import type { B2buaDecision, B2buaEnd, BranchOutcome, Decision, MessageEdits, ProxyDecision, ResponseVerdict, ServiceCall, ServiceEngine, ServiceResponse } from '../../services/index.js';
+import { APP_EVENTS, PERMISSIONS, type WireAction, type WireB2buaOutcome, type WireCallEnd, type WireCallRef, type WireResult, type WireTimer } from '../protocol.js';
+import { CallRegistry } from './call-registry.js';
+import { AppSessionStore, type HostClock, type HostSession } from './app-sessions.js';
 import { answerThrough, composeProxy } from './app-chain.js';
 import { createAppSelector, type AppSelection, type AppSelector, type SelectedApp } from './app-selection.js';
 import { toWireOutcome, toWireRequest, toWireResponse } from './wire.js';
@@ -25,6 +26,11 @@ export interface AppEngineOptions {
   readonly selector?: AppSelector;
   /** Idle application-session expiry (default 180 000 ms, JSR 289's 3 minutes). */
   readonly sessionExpiryMs?: number;
+  /** Time for session expiry and app timers (default real time; the test kit's virtual clock). */
+  readonly clock?: HostClock;
+  /** Where bridged calls are kept for `ctx.calls` (the registry given to
+   *  `createCapabilityContainer({ calls })`); default a registry of the engine's own. */
+  readonly calls?: CallRegistry;
 }
 
 /** Per-app counters since the app was first seen (issue 5 §8). */
@@ -39,10 +45,14 @@ export interface AppEngineStats {
   readonly cpuMs: number;
   /** Live application sessions. */
   readonly sessions: number;
+  /** Bridged (b2bua) calls up now. */
+  readonly calls?: number;
 }
 
 export interface AppEngine extends ServiceEngine {
   readonly sessions: AppSessionStore;
+  /** Bridged (b2bua) calls that are up, per app. */
+  readonly calls: CallRegistry;
   stats(app: string): AppEngineStats;
   /** Forget an undeployed app's sessions and timers. */
   dropApp(name: string): void;
@@ -55,6 +65,8 @@ export function createAppEngine(options: AppEngineOptions): AppEngine {
   const { runtime } = options;
   const logger = options.logger.child({ component: 'app-engine' });
   const selector = options.selector ?? createAppSelector(options.selection ?? 'all', logger);
+  const calls = options.calls ?? new CallRegistry();
+  const now = (): number => options.clock?.now() ?? Date.now();
   let seq = 0;
 
   const counters = new Map<string, { requests: number; events: number; faults: Record<string, number>; cpuMs: number }>();
@@ -78,6 +90,7 @@ export function createAppEngine(options: AppEngineOptions): AppEngine {
 
   const sessions = new AppSessionStore({
     ...(options.sessionExpiryMs === undefined ? {} : { expiryMs: options.sessionExpiryMs }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
     onTimer: (session, timer) => void deliverTimer(session, timer),
     onExpired: (session) => void expire(session),
   });
@@ -125,8 +138,9 @@ export function createAppEngine(options: AppEngineOptions): AppEngine {
     }
   }
 
-  /** The Decision for an event's result; releases the call unless it goes on proxying. */
-  function decide(session: HostSession, callRef: string, result: DispatchResult, selected: SelectedApp): Decision {
+  /** The Decision for an event's result; releases the call unless it goes on proxying or
+   *  bridging. `ua`: the core can bridge this request (an INVITE, and a UA core). */
+  function decide(session: HostSession, callRef: string, result: DispatchResult, selected: SelectedApp, ua: boolean): Decision {
     if (!result.ok) {
       release(session);
       return faultDecision(result, selected);
@@ -143,8 +157,13 @@ export function createAppEngine(options: AppEngineOptions): AppEngine {
       release(session);
       return CONTINUE;
     }
-    if (action.kind === 'proxy') return proxyDecision(session, callRef, action, selected);
+    if (action.kind === 'proxy') return proxyDecision(session, callRef, action, selected, ua);
+    if (action.kind === 'b2bua' && ua) return b2buaDecision(session, callRef, action, selected);
     release(session);
+    if (action.kind === 'b2bua') {
+      logger.warn({ app: session.app, sessionKey: session.key }, 'b2bua needs an INVITE and a server with a UA core; answered 501');
+      return { kind: 'reject', status: 501, reason: 'Not Implemented' };
+    }
     if (action.kind === 'redirect') return { kind: 'redirect', contacts: action.contacts, permanent: action.permanent };
     if (action.headers.length === 0 && action.body === undefined && action.status >= 300) {
       return { kind: 'reject', status: action.status, ...(action.reason === undefined ? {} : { reason: action.reason }) };
@@ -158,7 +177,7 @@ export function createAppEngine(options: AppEngineOptions): AppEngine {
     };
   }
 
-  function proxyDecision(session: HostSession, callRef: string, action: Extract<WireAction, { kind: 'proxy' }>, selected: SelectedApp): ProxyDecision {
+  function proxyDecision(session: HostSession, callRef: string, action: Extract<WireAction, { kind: 'proxy' }>, selected: SelectedApp, ua: boolean): ProxyDecision {
     const edits = toEdits(action.edits);
     const decision: ProxyDecision = {
       kind: 'proxy',
@@ -169,13 +188,13 @@ export function createAppEngine(options: AppEngineOptions): AppEngine {
         ...(action.recordRoute === undefined ? {} : { recordRoute: action.recordRoute }),
         ...(action.recurse === undefined ? {} : { recurse: action.recurse }),
       },
-      onOutcome: (outcome) => onOutcome(session, callRef, outcome, selected),
+      onOutcome: (outcome) => onOutcome(session, callRef, outcome, selected, ua),
     };
     if (action.supervised) decision.onResponse = (response) => onResponse(session, callRef, response);
     return decision;
   }
 
-  async function onOutcome(session: HostSession, callRef: string, outcome: BranchOutcome, selected: SelectedApp): Promise<Decision> {
+  async function onOutcome(session: HostSession, callRef: string, outcome: BranchOutcome, selected: SelectedApp, ua: boolean): Promise<Decision> {
     const payload = { callRef, ...toWireOutcome(outcome), session: sessions.snapshot(session), grants: grantsOf(session.app), app: session.app };
     const result = await dispatch(session.app, APP_EVENTS.outcome, session.key, payload);
     if (outcome.kind === 'success') {
@@ -184,7 +203,69 @@ export function createAppEngine(options: AppEngineOptions): AppEngine {
       release(session);
       return CONTINUE;
     }
-    return decide(session, callRef, result, selected);
+    return decide(session, callRef, result, selected, ua);
+  }
+
+  /**
+   * A `b2bua` action as the core's B2buaDecision (platform/services/user-agent.ts). The call
+   * keeps its application session busy (never idle, its version pinned) until it is over: both
+   * legs up resumes the app with the call (kept in `calls` for `ctx.calls.terminate`); leg B's
+   * failure asks the app again, like a proxy outcome; a CANCEL from the caller resumes it with
+   * `cancelled`; the end of a bridged call is the `callEnded` event.
+   */
+  function b2buaDecision(session: HostSession, callRef: string, action: Extract<WireAction, { kind: 'b2bua' }>, selected: SelectedApp): B2buaDecision {
+    const ref: WireCallRef = { id: callRef, target: action.target };
+    let state: 'ringing' | 'up' | 'over' = 'ringing';
+    let upAt = 0;
+    // `timeoutMs` is carried for the core's B2BUA, which does not limit ringing yet (SDK README).
+    const decision: B2buaDecision & { timeoutMs?: number } = {
+      kind: 'b2bua',
+      target: action.target,
+      ...(action.from === undefined ? {} : { from: action.from }),
+      ...(action.to === undefined ? {} : { to: action.to }),
+      ...(action.headers.length === 0 ? {} : { headers: action.headers.map(([name, value]) => ({ name, value })) }),
+      ...(action.timeoutMs === undefined ? {} : { timeoutMs: action.timeoutMs }),
+      onLegs: (_legs, control) => {
+        if (state !== 'ringing') return;
+        state = 'up';
+        upAt = now();
+        calls.add(session.app, ref.id, control);
+        void b2buaEvent(session, callRef, { kind: 'success', status: 200, reason: 'OK', timedOut: false, call: ref }).then((result) => apply(session, result));
+      },
+      onOutcome: async (outcome) => {
+        state = 'over';
+        const { kind, status, reason, timedOut } = toWireOutcome(outcome).outcome;
+        return decide(session, callRef, await b2buaEvent(session, callRef, { kind, status, reason, timedOut }), selected, true);
+      },
+      onEnd: (end) => {
+        if (state === 'up') {
+          state = 'over';
+          calls.remove(session.app, ref.id);
+          void callEnded(session, ref, toCallEnd(end, now() - upAt));
+        } else if (state === 'ringing' && end.by !== 'failure') {
+          // The caller gave up before leg B answered (CANCEL → 487, RFC 3261 §9.2): leg B's
+          // failure never reaches onOutcome, so the parked handler is resumed here.
+          state = 'over';
+          void b2buaEvent(session, callRef, { kind: 'cancelled', status: 487, reason: 'Request Terminated', timedOut: false }).then((result) => {
+            apply(session, result);
+            release(session);
+          });
+        }
+      },
+    };
+    return decision;
+  }
+
+  function b2buaEvent(session: HostSession, callRef: string, outcome: WireB2buaOutcome): Promise<DispatchResult> {
+    const payload = { callRef, outcome, session: sessions.snapshot(session), grants: grantsOf(session.app), app: session.app };
+    return dispatch(session.app, APP_EVENTS.b2bua, session.key, payload);
+  }
+
+  async function callEnded(session: HostSession, call: WireCallRef, end: WireCallEnd): Promise<void> {
+    const payload = { call, end, session: sessions.snapshot(session), grants: grantsOf(session.app), app: session.app };
+    const result = await dispatch(session.app, APP_EVENTS.callEnded, session.key, payload);
+    apply(session, result);
+    release(session);
   }
 
   async function onResponse(session: HostSession, callRef: string, response: ServiceResponse): Promise<ResponseVerdict> {
@@ -230,7 +311,7 @@ export function createAppEngine(options: AppEngineOptions): AppEngine {
     const callRef = `${key}#${++seq}`;
     const payload = { callRef, request: toWireRequest(call, uri), session: sessions.snapshot(session), grants: grantsOf(app), app };
     const result = await dispatch(app, APP_EVENTS.request, key, payload);
-    return decide(session, callRef, result, selected);
+    return decide(session, callRef, result, selected, call.host.userAgent !== undefined && call.request.method === 'INVITE');
   }
 
   /**
@@ -260,11 +341,22 @@ export function createAppEngine(options: AppEngineOptions): AppEngine {
     },
     stats(app) {
       const entry = counter(app);
-      return { requests: entry.requests, events: entry.events, faults: { ...entry.faults }, cpuMs: Math.round(entry.cpuMs * 1000) / 1000, sessions: sessions.count(app) };
+      return { requests: entry.requests, events: entry.events, faults: { ...entry.faults }, cpuMs: Math.round(entry.cpuMs * 1000) / 1000, sessions: sessions.count(app), calls: calls.count(app) };
     },
-    dropApp: (name) => sessions.dropApp(name),
+    calls,
+    dropApp: (name) => {
+      sessions.dropApp(name);
+      calls.dropApp(name);
+    },
     close: () => sessions.close(),
   };
+}
+
+/** Who ended a bridged call, in the app's terms (leg A is the caller's, B the callee's). */
+function toCallEnd(end: B2buaEnd, durationMs: number): WireCallEnd {
+  const by = end.by === 'a' ? 'caller' : end.by === 'b' ? 'callee' : 'app';
+  const reason = end.by === 'a' || end.by === 'b' ? end.reason : end.by === 'local' ? 'terminated' : end.by;
+  return { by, reason, durationMs: Math.max(0, durationMs) };
 }
 
 function toEdits(edits: Extract<WireAction, { kind: 'proxy' }>['edits']): MessageEdits | undefined {

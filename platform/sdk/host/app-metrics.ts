@@ -1,6 +1,6 @@
 /**
  * Per-app counters in the Prometheus text exposition format (issue 5 §8), for
- * `GET /metrics/apps`: requests, events, faults by kind, CPU time, live sessions, recent
+ * `GET /metrics/apps`: requests, events, faults by kind, CPU time, live sessions and bridged calls, recent
  * faults, disabled, and the manifest limits — one sample per app (label `app`, and `version`
  * on the info metric).
  */
@@ -26,6 +26,7 @@ export function formatAppMetrics(apps: readonly AppListing[]): string {
   );
   family('switchboard_app_cpu_seconds_total', 'counter', 'CPU time spent in the app isolate.', apps.map((a) => [app(a), (a.stats?.cpuMs ?? 0) / 1000]));
   family('switchboard_app_sessions', 'gauge', 'Live application sessions.', apps.map((a) => [app(a), a.stats?.sessions ?? a.sessions]));
+  family('switchboard_app_calls', 'gauge', 'Calls the app bridged (b2bua) that are up.', apps.map((a) => [app(a), a.stats?.calls ?? 0]));
   family('switchboard_app_recent_faults', 'gauge', 'Faults in the quarantine window (5 in 60 s disable the app).', apps.map((a) => [app(a), a.recentFaults]));
   family('switchboard_app_disabled', 'gauge', '1 while the app is disabled after repeated faults.', apps.map((a) => [app(a), a.disabled ? 1 : 0]));
   family('switchboard_app_limit_cpu_ms_per_event', 'gauge', 'Manifest CPU budget per event, ms.', apps.map((a) => [app(a), a.limits?.cpuMsPerEvent ?? 0]));

@@ -7,6 +7,31 @@
  */
 import type { PlainData, WireResult, WireSession, WireTimer } from '../protocol.js';
 
+/** A timer started on a HostClock. */
+export interface HostTimer {
+  cancel(): void;
+}
+
+/**
+ * Where the host takes time from: session expiry, app timers. Real time by default; the test kit
+ * (platform/testkit) passes a virtual clock so that a 3-minute expiry runs in milliseconds.
+ */
+export interface HostClock {
+  now(): number;
+  /** Runs `callback` once after `ms`; must not keep the process alive (real time: unref'd). */
+  setTimeout(callback: () => void, ms: number): HostTimer;
+}
+
+/** Wall-clock time and Node timers. */
+export const realClock: HostClock = {
+  now: () => Date.now(),
+  setTimeout(callback, ms) {
+    const handle = setTimeout(callback, ms);
+    handle.unref();
+    return { cancel: () => clearTimeout(handle) };
+  },
+};
+
 export interface HostSession {
   readonly app: string;
   /** The runtime session key (the Call-ID of the call that created it). */
@@ -17,7 +42,7 @@ export interface HostSession {
   /** Calls (requests still being decided) using the session. */
   activeCalls: number;
   invalidated: boolean;
-  readonly timers: Map<string, { timer: WireTimer; handle: NodeJS.Timeout }>;
+  readonly timers: Map<string, { timer: WireTimer; handle: HostTimer }>;
 }
 
 export interface AppSessionStoreOptions {
@@ -25,6 +50,8 @@ export interface AppSessionStoreOptions {
   readonly expiryMs?: number;
   readonly maxTimersPerSession?: number;
   readonly now?: () => number;
+  /** Time and timers (default real time; `now` above wins for the time when given). */
+  readonly clock?: HostClock;
   /** A timer is due: deliver it to the app. */
   readonly onTimer: (session: HostSession, timer: WireTimer) => void;
   /** A session with no calls in progress passed its expiry. */
@@ -39,15 +66,26 @@ export class AppSessionStore {
   readonly #maxTimers: number;
   readonly #now: () => number;
   readonly #options: AppSessionStoreOptions;
-  readonly #sweep: NodeJS.Timeout;
+  readonly #clock: HostClock;
+  readonly #sweepMs: number;
+  #sweep: HostTimer | undefined;
 
   constructor(options: AppSessionStoreOptions) {
     this.#options = options;
     this.#expiryMs = options.expiryMs ?? 180_000;
     this.#maxTimers = options.maxTimersPerSession ?? 64;
-    this.#now = options.now ?? Date.now;
-    this.#sweep = setInterval(() => this.#expire(), options.sweepMs ?? 1000);
-    this.#sweep.unref();
+    this.#clock = options.clock ?? realClock;
+    this.#now = options.now ?? (() => this.#clock.now());
+    this.#sweepMs = options.sweepMs ?? 1000;
+    this.#armSweep();
+  }
+
+  /** The expiry sweep re-arms itself on the clock (a virtual clock has no setInterval). */
+  #armSweep(): void {
+    this.#sweep = this.#clock.setTimeout(() => {
+      this.#armSweep();
+      this.#expire();
+    }, this.#sweepMs);
   }
 
   /** The session `key` of `app`, created if needed; undefined when the app has `max` sessions. */
@@ -110,14 +148,14 @@ export class AppSessionStore {
   cancelTimer(session: HostSession, id: string): void {
     const entry = session.timers.get(id);
     if (entry === undefined) return;
-    clearTimeout(entry.handle);
+    entry.handle.cancel();
     session.timers.delete(id);
   }
 
   /** Drops the session: attributes go, timers are cancelled. */
   invalidate(session: HostSession): void {
     session.invalidated = true;
-    for (const { handle } of session.timers.values()) clearTimeout(handle);
+    for (const { handle } of session.timers.values()) handle.cancel();
     session.timers.clear();
     const sessions = this.#byApp.get(session.app);
     if (sessions?.get(session.key) === session) sessions.delete(session.key);
@@ -130,18 +168,18 @@ export class AppSessionStore {
   }
 
   close(): void {
-    clearInterval(this.#sweep);
+    this.#sweep?.cancel();
+    this.#sweep = undefined;
     for (const app of [...this.#byApp.keys()]) this.dropApp(app);
   }
 
   #schedule(session: HostSession, timer: WireTimer, delayMs: number): void {
-    const handle = setTimeout(() => {
+    const handle = this.#clock.setTimeout(() => {
       if (session.invalidated) return;
       if (timer.repeatMs !== undefined) this.#schedule(session, timer, timer.repeatMs);
       else session.timers.delete(timer.id);
       this.#options.onTimer(session, timer);
     }, delayMs);
-    handle.unref();
     session.timers.set(timer.id, { timer, handle });
   }
 

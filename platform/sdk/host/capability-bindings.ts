@@ -6,18 +6,27 @@
  */
 import { Container } from 'inversify';
 import type { CapabilityProvider } from '../../container/index.js';
+import type { Logger } from '../../log/logger.js';
+import { CallRegistry } from './call-registry.js';
+import { CallsCapability } from './calls-capability.js';
 import { KvCapability, type KvBackend } from './kv-store.js';
 import { UacCapability, type ServiceHostRef } from './uac-capability.js';
 
 export const SDK_TYPES = {
   KvBackend: Symbol.for('switchboard.sdk.KvBackend'),
   Capability: Symbol.for('switchboard.sdk.Capability'),
+  CallRegistry: Symbol.for('switchboard.sdk.CallRegistry'),
 } as const;
 
 export interface CapabilityBindings {
   readonly kv: KvBackend;
   /** The core's ServiceHost once the pipeline exists: `ctx.uac` sends requests through it. */
   readonly host?: ServiceHostRef;
+  /** The engine's live B2BUA calls (`AppEngineOptions.calls`): `ctx.calls` ends them. Absent:
+   *  `calls` is not offered. */
+  readonly calls?: CallRegistry;
+  /** Where capabilities log what apps cannot see (a failed BYE). */
+  readonly logger?: Logger;
   /** More providers (e.g. HTTP egress, metrics) offered to apps that are granted them. */
   readonly extra?: readonly CapabilityProvider[];
 }
@@ -28,6 +37,10 @@ export function createCapabilityContainer(bindings: CapabilityBindings): Contain
   container.bind<CapabilityProvider>(SDK_TYPES.Capability).toDynamicValue((context) => new KvCapability(context.get<KvBackend>(SDK_TYPES.KvBackend)));
   const { host } = bindings;
   if (host !== undefined) container.bind<CapabilityProvider>(SDK_TYPES.Capability).toConstantValue(new UacCapability(host));
+  if (bindings.calls !== undefined) {
+    container.bind<CallRegistry>(SDK_TYPES.CallRegistry).toConstantValue(bindings.calls);
+    container.bind<CapabilityProvider>(SDK_TYPES.Capability).toDynamicValue((context) => new CallsCapability(context.get<CallRegistry>(SDK_TYPES.CallRegistry), bindings.logger));
+  }
   for (const provider of bindings.extra ?? []) container.bind<CapabilityProvider>(SDK_TYPES.Capability).toConstantValue(provider);
   return container;
 }

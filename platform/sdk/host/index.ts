@@ -11,6 +11,8 @@ export { composeProxy, outcomeOf } from './app-chain.js';
 export { formatAppMetrics } from './app-metrics.js';
 export { parseDarProperties, type DarEntry, type DarParseResult } from './dar-properties.js';
 export { appOf, criteriaSelector, subscriptionSelector } from './ifc-selection.js';
+export { CallRegistry } from './call-registry.js';
+export { CallsCapability } from './calls-capability.js';
 export { AppSessionStore, type HostSession } from './app-sessions.js';
 export { openAppsDatabase } from './apps-database.js';
 export { capabilityProviders, createCapabilityContainer, SDK_TYPES, type CapabilityBindings } from './capability-bindings.js';

@@ -8,6 +8,12 @@ import type { WireResult } from '../protocol.js';
 const headers = z.array(z.tuple([z.string().max(256), z.string().max(8192)])).max(200);
 const target = z.object({ uri: z.string().min(1).max(2048), q: z.number().min(0).max(1).optional() }).strict();
 const body = z.object({ contentType: z.string().min(1).max(256), content: z.string().max(256 * 1024) }).strict();
+const oneLine = z.string().min(1).max(2048).regex(/^[^\r\n]*$/u, 'one line');
+/** Leg B fields the UA core writes itself (RFC 3261 §8.1.1, §12.1.2, §20.14, §20.15). */
+const LEG_B_OWNED = new Set(['via', 'call-id', 'cseq', 'from', 'to', 'route', 'record-route', 'max-forwards', 'contact', 'content-type', 'content-length']);
+const legBHeaders = headers.max(50).refine((list) => list.every(([name, value]) => /^[A-Za-z0-9!%*_+`'~.-]+$/u.test(name) && !/[\r\n]/u.test(value) && !LEG_B_OWNED.has(name.toLowerCase())), {
+  message: 'leg B header fields must be one-line extension headers (the server writes Via, Call-ID, CSeq, From, To, Route, Contact, Content-*)',
+});
 const plain = z.custom<import('../protocol.js').PlainData>(() => true);
 
 const action = z.discriminatedUnion('kind', [
@@ -29,6 +35,16 @@ const action = z.discriminatedUnion('kind', [
     .strict(),
   z.object({ kind: z.literal('redirect'), contacts: z.array(target).min(1).max(32), permanent: z.boolean() }).strict(),
   z.object({ kind: z.literal('pass') }).strict(),
+  z
+    .object({
+      kind: z.literal('b2bua'),
+      target: oneLine.regex(/^(sips?|tel):\S+$/iu, 'a SIP or tel URI'),
+      from: oneLine.optional(),
+      to: oneLine.optional(),
+      headers: legBHeaders,
+      timeoutMs: z.number().int().min(1).max(600_000).optional(),
+    })
+    .strict(),
 ]);
 
 const timer = z
