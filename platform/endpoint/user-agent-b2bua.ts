@@ -27,6 +27,9 @@ export interface B2buaOptions {
   route?: string[];
   /** Relay re-INVITE, UPDATE and INFO between the legs (default true); else listeners decide. */
   relayInDialog?: boolean;
+  /** Ring time of leg B in ms: then B is CANCELled and fails as a locally generated 408
+   *  (`timedOut`), as a proxy's ring timeout would (CPL `proxy timeout`, RFC 3880 §6.1). */
+  timeoutMs?: number;
   /**
    * Leg B failed (non-2xx final, or a local 408/503): return true to keep leg A pending (the
    * caller answers it, e.g. a new b2bua toward another target); default: B's status is relayed.
@@ -60,6 +63,8 @@ export class B2buaSession {
   #resolveLegs!: (legs: B2buaLegs | undefined) => void;
   #resolveEnd!: (end: B2buaEnd) => void;
   readonly #stopWatchingCancel: () => void;
+  #ringTimer: NodeJS.Timeout | undefined;
+  #timedOut = false;
 
   constructor(core: UserAgentCore, transaction: InviteServerTransaction, options: B2buaOptions) {
     this.#core = core;
@@ -85,9 +90,20 @@ export class B2buaSession {
       },
       {
         onProvisional: (response) => this.#relayProvisional(response),
-        onFinal: (response, dialog) => this.#onFinalFromB(response, dialog),
+        onFinal: (response, dialog) => {
+          clearTimeout(this.#ringTimer);
+          // After our ring timeout B's answer comes too late: its failure is already decided.
+          if (!this.#timedOut) this.#onFinalFromB(response, dialog);
+          else if (response.status < 300) void dialog?.bye();
+        },
       },
     );
+    if (options.timeoutMs !== undefined) this.#ringTimer = setTimeout(() => this.#onRingTimeout(), options.timeoutMs);
+  }
+
+  /** Leg B rang out (`timeoutMs`): the failure is a locally generated 408. */
+  get timedOut(): boolean {
+    return this.#timedOut;
   }
 
   get legs(): B2buaLegs | undefined {
@@ -150,7 +166,15 @@ export class B2buaSession {
     this.#finish({ by: 'failure', status: response.status });
   }
 
+  #onRingTimeout(): void {
+    if (this.#legs || this.#end) return;
+    this.#timedOut = true;
+    this.legB.cancel();
+    this.#onFinalFromB(createResponse(this.legB.request, 408, 'Request Timeout'), undefined);
+  }
+
   #onCancelFromA(): void {
+    clearTimeout(this.#ringTimer);
     if (this.#end) return;
     this.legB.cancel();
     this.#answerA(487, 'Request Terminated');
@@ -184,6 +208,7 @@ export class B2buaSession {
   #finish(end: B2buaEnd): void {
     if (this.#end) return;
     this.#end = end;
+    clearTimeout(this.#ringTimer);
     this.#stopWatchingCancel();
     if (!this.#legs) this.#resolveLegs(undefined);
     this.#resolveEnd(end);

@@ -123,10 +123,11 @@ export function carryOutB2bua(
     ...(decision.to !== undefined ? { to: decision.to } : {}),
     ...(headers.length > 0 ? { headers } : {}),
     ...(decision.relayInDialog !== undefined ? { relayInDialog: decision.relayInDialog } : {}),
+    ...(decision.timeoutMs !== undefined ? { timeoutMs: decision.timeoutMs } : {}),
     ...(onOutcome
       ? {
           onFailure: (response: SipResponse) => {
-            const local = session.legB.finalIsLocal;
+            const local = session.legB.finalIsLocal || session.timedOut;
             void Promise.resolve()
               .then(() => onOutcome(branchOutcomeOf(response, { locallyGenerated: local, timedOut: local && response.status === 408 })))
               .then((next) => (next.kind === 'continue' ? session.answerCaller(response.status, response.reason) : carryOut(next)))

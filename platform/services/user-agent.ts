@@ -122,6 +122,9 @@ export interface B2buaDecision {
   to?: string;
   headers?: HeaderField[];
   relayInDialog?: boolean;
+  /** Ring time of leg B in ms; then B is CANCELled and onOutcome hears `noanswer` (408,
+   *  timedOut). Default: until B answers or its INVITE transaction times out. */
+  timeoutMs?: number;
   /** Both legs are up (A's 2xx sent). */
   onLegs?(legs: B2buaLegs, control: B2buaControl): void;
   /** Called once when the call is over, however it ended. */

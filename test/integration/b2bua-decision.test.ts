@@ -26,13 +26,14 @@ describe('b2bua decisions through the services stage', () => {
     await server.stop();
   });
 
-  function b2buaTo(target: () => string, events: { ends: B2buaEnd[]; controls: B2buaControl[]; outcomes: BranchOutcome[] }): ServiceEngine {
+  function b2buaTo(target: () => string, events: { ends: B2buaEnd[]; controls: B2buaControl[]; outcomes: BranchOutcome[] }, timeoutMs?: number): ServiceEngine {
     return {
       name: 'b2bua-test',
       directions: ['terminating'],
       decide: () => ({
         kind: 'b2bua',
         target: target(),
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
         onLegs: (_legs, control) => events.controls.push(control),
         onEnd: (end) => events.ends.push(end),
         onOutcome: (outcome) => {
@@ -87,5 +88,20 @@ describe('b2bua decisions through the services stage', () => {
     const final = await alice.call(`sip:bob@${server.domain}`, { password: 'pw-alice' }).final;
     expect(final.status).toBe(480);
     expect(events.outcomes).toEqual([{ kind: 'failure', status: 480, reason: 'Temporarily Unavailable' }]);
+  });
+
+  it('a callee ringing past timeoutMs is CANCELled and the engine hears noanswer (a local 408)', async () => {
+    const events = { ends: [] as B2buaEnd[], controls: [] as B2buaControl[], outcomes: [] as BranchOutcome[] };
+    server = await startProxyServer({ users, engines: [b2buaTo(() => `sip:bob@${server.domain}`, events, 300)] });
+    const bob = await ua('bob', [{ status: 180 }]);
+    await bob.register();
+    const alice = await ua('alice');
+    const started = Date.now();
+    const final = await alice.call(bob.aor, { password: 'pw-alice' }).final;
+    expect(final.status).toBe(408);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(280);
+    expect(events.outcomes).toEqual([expect.objectContaining({ kind: 'noanswer', status: 408, timedOut: true })]);
+    await until(() => bob.methods().includes('CANCEL'));
+    expect(events.controls).toEqual([]);
   });
 });

@@ -217,8 +217,7 @@ export function createAppEngine(options: AppEngineOptions): AppEngine {
     const ref: WireCallRef = { id: callRef, target: action.target };
     let state: 'ringing' | 'up' | 'over' = 'ringing';
     let upAt = 0;
-    // `timeoutMs` is carried for the core's B2BUA, which does not limit ringing yet (SDK README).
-    const decision: B2buaDecision & { timeoutMs?: number } = {
+    const decision: B2buaDecision = {
       kind: 'b2bua',
       target: action.target,
       ...(action.from === undefined ? {} : { from: action.from }),
