@@ -15,6 +15,7 @@
  * answered with every stream declined (RFC 3264 §6) in the ACK, then A gets BYE
  * (§13.2.2.4 "MUST generate a valid answer in the ACK and then send a BYE immediately").
  */
+import type { ThirdPartyCallEnd } from '../services/user-agent.js';
 import type { HeaderField, SipResponse } from '../sip/index.js';
 import { bridgeLegs } from './leg-bridge.js';
 import type { UacTransaction } from './uac-transaction.js';
@@ -45,13 +46,8 @@ export interface ThirdPartyCallLegs {
   b: UaDialog;
 }
 
-export type ThirdPartyCallEnd =
-  /** A leg ended by itself (BYE, or 408/481 in the dialog; before setup: A's BYE, the 64*T1 wait). */
-  | { by: 'a' | 'b'; reason: DialogEndReason }
-  /** terminate(). */
-  | { by: 'local' }
-  /** A leg's INVITE got no usable 2xx (`status` 488 when A's 2xx offered no session). */
-  | { by: 'failure'; leg: 'a' | 'b'; status: number; reason: string };
+/** How the call ended: plain data, the same the engines see. */
+export type { ThirdPartyCallEnd };
 
 export class ThirdPartyCall {
   /** Leg A's INVITE (sent at once, without a body). */

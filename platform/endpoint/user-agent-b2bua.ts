@@ -7,6 +7,7 @@
  * other with BYE (§15); a CANCEL from A cancels B (§9) and A gets 487; `terminate()` does
  * whichever of these applies. Re-INVITE, UPDATE and INFO are relayed leg to leg (body only).
  */
+import type { B2buaEnd } from '../services/user-agent.js';
 import { createParams, createResponse, formatNameAddr, generateTag, type HeaderField, type NameAddr, type SipResponse } from '../sip/index.js';
 import type { InviteServerTransaction } from '../transaction/invite-server-transaction.js';
 import type { UacTransaction } from './uac-transaction.js';
@@ -37,11 +38,7 @@ export interface B2buaOptions {
   onFailure?(response: SipResponse): boolean;
 }
 
-export type B2buaEnd =
-  | { by: 'a' | 'b'; reason: DialogEndReason }
-  | { by: 'local' }
-  | { by: 'cancel' }
-  | { by: 'failure'; status: number };
+export type { B2buaEnd };
 
 export interface B2buaLegs {
   a: UaDialog;

@@ -16,7 +16,8 @@ import type { InviteServerTransaction } from '../transaction/invite-server-trans
 import type { ClientTransactionUser, ServerTransaction } from '../transaction/transaction-user.js';
 
 /** Why a dialog ended. */
-export type DialogEndReason = 'local-bye' | 'remote-bye' | 'ack-timeout' | 'failed';
+import type { DialogEndReason } from '../services/user-agent.js';
+export type { DialogEndReason };
 
 export interface MessageBody {
   contentType: string;
