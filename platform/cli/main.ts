@@ -10,6 +10,7 @@ import { registerIfcProfileCommands } from './ifc-profile-command.js';
 import { registerCplCommands } from './cpl-command.js';
 import { registerUserCommands } from './user-command.js';
 import { registerAppCommands } from './app-command.js';
+import { registerTraceCommands } from './trace-command.js';
 import type { CliIo } from './io.js';
 import { processIo } from './io.js';
 
@@ -30,6 +31,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   registerCplCommands(program, io, setStatus);
   registerUserCommands(program, io, setStatus);
   registerAppCommands(program, io, setStatus);
+  registerTraceCommands(program, io, setStatus);
   // one line per command module: registerXCommands(program, io, setStatus);
   try {
     await program.parseAsync([...argv], { from: 'user' });

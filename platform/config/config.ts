@@ -4,6 +4,7 @@
  * with no file runs a home server for domain `localhost`: registrar, digest authentication and
  * a record-routing stateful proxy on SIP UDP+TCP 5060, the HTTP API on 8080, data under ./data.
  */
+import { traceConfigSchema } from '../trace/trace-config.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -187,6 +188,7 @@ export const configSchema = z
     scscf: scscfSchema.default(scscfSchema.parse({})),
     /** SIP-CGI (RFC 3050); absent: no scripts. Validated by platform/cgi (cgiConfigSchema) at startup. */
     cgi: z.record(z.string(), z.unknown()).optional(),
+    trace: traceConfigSchema.prefault({}),
     dataDir: z.string().min(1).default('./data'),
     log: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })

@@ -18,6 +18,8 @@ import type { StoreHttpAccess } from '../http/http-access-service.js';
 import { createSessionRoutes } from '../http/session-routes.js';
 import { createUserRoutes } from '../http/user-routes.js';
 import { createIfcProfileRoutes } from '../http/ifc-profile-routes.js';
+import { createTraceRoutes } from '../http/trace-routes.js';
+import type { Tracing } from '../trace/index.js';
 import { openServiceProfileStore, type SqliteServiceProfileRepository } from '../store/service-profile-store.js';
 import type { SipPipelineOptions } from './sip-pipeline.js';
 import type { Logger } from '../log/logger.js';
@@ -34,6 +36,8 @@ export interface ServerContext {
   /** Who may call an API route (admin token, the user's credentials or composer session);
    *  route modules take it as an `HttpAccess`. Its `sessions` are the composer logins. */
   readonly access: StoreHttpAccess;
+  /** Per-call message traces (rules, capture, storage), shared by the SIP hooks and the API. */
+  readonly tracing: Tracing;
   /** Run `task` when the server stops (after SIP and HTTP are closed, before the store). */
   onStop(task: () => void | Promise<void>): void;
 }
@@ -94,6 +98,7 @@ export function httpRoutes(context: ServerContext): HttpRoutes[] {
       ? [appRoutes({ apps: appContainerFor(context).manager, kv: appContainerFor(context).kv, access: context.access })]
       : []),
     createIfcProfileRoutes({ profiles: serviceProfiles(context), access: context.access }),
+    createTraceRoutes({ store: context.tracing.store, access: context.access }),
     composerRoutes(),
   ];
 }

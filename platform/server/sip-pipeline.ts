@@ -45,6 +45,7 @@ import type { TimerConfig } from '../transaction/timers.js';
 import { TransactionLayer } from '../transaction/transaction-layer.js';
 import { TransportLayer } from '../transport/transport-layer.js';
 import type { TransportConfig } from '../transport/transport-config.js';
+import { traceInbound, traceSender, type Tracer } from '../trace/index.js';
 
 export interface SipAuthOptions {
   /** Nonce HMAC key (≥ 32 bytes); persisted by the server so a restart keeps nonces valid. */
@@ -60,6 +61,8 @@ export interface SipAuthOptions {
 
 export interface SipPipelineOptions {
   transport: TransportConfig;
+  /** Per-call message traces (platform/trace): hooks around the transport; absent: none. */
+  tracer?: Tracer;
   store: Store;
   /** Domains served (registrar, location service, realm); the first is the default. */
   domains: readonly string[];
@@ -114,7 +117,7 @@ export function buildSipPipeline(options: SipPipelineOptions): SipPipeline {
 
   const transport = new TransportLayer(options.transport);
   const transactions = new TransactionLayer({
-    sender: transport,
+    sender: options.tracer ? traceSender(options.tracer, transport) : transport,
     logger: logger.child({ component: 'transaction' }),
     ...(options.timers ? { timers: options.timers } : {}),
   });
@@ -196,7 +199,7 @@ export function buildSipPipeline(options: SipPipelineOptions): SipPipeline {
     { outOfTransaction: proxy, userAgent },
   );
   transactions.setUser(endpoint);
-  transport.onMessage(transactions.handleInbound);
+  transport.onMessage(options.tracer ? traceInbound(options.tracer, transactions.handleInbound) : transactions.handleInbound);
 
   let started = false;
   return {

@@ -18,6 +18,7 @@ import { loadAdminToken, loadNonceSecret } from './data-secrets.js';
 import { sipPipelineOptions } from './pipeline-config.js';
 import { httpRoutes, registerHook, scscfOptions, serviceEngines, type ServerContext } from './server-modules.js';
 import { buildSipPipeline, type SipPipeline } from './sip-pipeline.js';
+import { openTracing } from '../trace/index.js';
 
 interface Running {
   store: SqliteStore;
@@ -54,12 +55,15 @@ export class SwitchboardServer {
         limiter: new FailureRateLimiter({ ...config.auth.rateLimit }),
         domains: config.domains,
       });
+      const tracing = openTracing({ dataDir, logger, limits: config.trace });
+      stopTasks.push(() => tracing.close());
       const context: ServerContext = {
         config,
         logger,
         dataDir,
         store,
         access,
+        tracing,
         onStop: (task) => void stopTasks.push(task),
       };
       const pipeline = buildSipPipeline({
@@ -71,6 +75,7 @@ export class SwitchboardServer {
         }),
         registerHook: registerHook(context),
         ...scscfOptions(context),
+        tracer: tracing.tracer,
       });
       const http = new HttpServer({
         host: config.http.host,

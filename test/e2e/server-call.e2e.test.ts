@@ -122,6 +122,33 @@ describe('switchboard start as registrar and proxy for two SIPp phones', () => {
     expect(callee.messages).toMatch(/^BYE sip:/m);
   });
 
+  it('traces the calls of one user when an operator switches it on with the CLI, while the server runs', async () => {
+    const on = await runCli(['trace', 'on', '--user', `bob@${DOMAIN}`, '--for', '10m', '--data-dir', dataDir]);
+    expect(on.status, on.stderr).toBe(0);
+    await sleep(1500); // the server reads rule changes about once a second
+    const bobPort = await freePort();
+    expect((await register('bob', bobPort)).exitCode).toBe(0);
+    const bobPhone = await phone(bobPort);
+    const call = await aliceCallsBob();
+    expect(call.exitCode, call.errors || call.stderr).toBe(0);
+    expect((await bobPhone.done).exitCode).toBe(0);
+    const callId = /^Call-ID: *(.+?)\r?$/m.exec(call.messages)?.[1];
+    expect(callId).toBeDefined();
+    await sleep(300); // captured messages are written in batches
+    const show = await runCli(['trace', 'show', callId as string, '--json', '--data-dir', dataDir]);
+    expect(show.status, show.stderr).toBe(0);
+    const trace = JSON.parse(show.stdout) as { messages: Array<{ direction: string; text: string }> };
+    const lines = trace.messages.map((message) => `${message.direction} ${message.text.split('\r\n')[0]}`);
+    expect(lines[0]).toMatch(/^in INVITE sip:bob@/);
+    expect(lines).toContainEqual(expect.stringMatching(/^out INVITE sip:/));
+    expect(lines).toContainEqual(expect.stringMatching(/^out SIP\/2\.0 200 OK/));
+    expect(lines).toContainEqual(expect.stringMatching(/^in BYE sip:/));
+    // Credentials are not kept.
+    expect(trace.messages.map((message) => message.text).join('\n')).not.toMatch(/response="[0-9a-f]{32}"/);
+    const off = await runCli(['trace', 'off', '--user', `bob@${DOMAIN}`, '--data-dir', dataDir]);
+    expect(off.status, off.stderr).toBe(0);
+  });
+
   it('refuses to relay for strangers: preloaded Route and in-dialog requests that never came through it', async () => {
     const ask = async (lines: string[]): Promise<string> => {
       const socket = createSocket('udp4');
