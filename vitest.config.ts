@@ -1,6 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // App tests import the test kit as app authors do (tsconfig.json `paths` for the editor).
+  resolve: { alias: { '@switchboard/sdk/testkit': fileURLToPath(new URL('./platform/testkit/index.ts', import.meta.url)) } },
   test: {
     include: ['platform/**/*.test.ts', 'cpl/**/*.test.ts', 'apps/**/*.test.ts', 'test/**/*.test.ts'],
     // End-to-end tests bind real loopback ports; run files one at a time inside a worker pool of

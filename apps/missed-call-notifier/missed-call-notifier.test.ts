@@ -1,73 +1,67 @@
 /**
- * missed-call-notifier on real UDP: the in-process registrar + proxy with the app engine (real
- * isolate) and the UA core; bob's phone answers 486, alice's call gets the 486 and bob's phone
- * then receives the app's MESSAGE — sent with `ctx.uac.request` to bob's address, delivered to
- * his registered contact.
+ * missed-call-notifier in the test kit (platform/testkit): bob's phone is busy or does not
+ * answer, alice's call gets that answer and bob's phone then receives the app's MESSAGE — sent
+ * with `ctx.uac.request` to bob's address, delivered to his registered phone.
  */
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppRuntime } from '../../platform/container/index.js';
-import { silentLogger } from '../../platform/log/logger.js';
-import { AppManager, capabilityProviders, createAppEngine, createCapabilityContainer, createMemoryKv, type AppEngine } from '../../platform/sdk/host/index.js';
-import type { ServiceHostRef } from '../../platform/sdk/host/uac-capability.js';
-import { startProxyServer, type ProxyServer } from '../../test/support/proxy-server.js';
-import { TestUa } from '../../test/support/test-ua.js';
-import { until } from '../../test/support/until.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestKit, type TestKit } from '@switchboard/sdk/testkit';
+
+const APP = fileURLToPath(new URL('.', import.meta.url));
 
 describe('missed-call-notifier sample', () => {
-  const hostRef: ServiceHostRef = {};
-  let runtime: AppRuntime;
-  let engine: AppEngine;
-  let server: ProxyServer;
-  const phones: TestUa[] = [];
-
-  beforeAll(async () => {
-    runtime = new AppRuntime({ logger: silentLogger, capabilities: capabilityProviders(createCapabilityContainer({ kv: createMemoryKv(), host: hostRef })) });
-    engine = createAppEngine({ runtime, logger: silentLogger });
-    await new AppManager({ runtime, logger: silentLogger }).deployDir(fileURLToPath(new URL('.', import.meta.url)));
-    server = await startProxyServer({
-      users: ['alice', 'bob'].map((username) => ({ username, password: `pw-${username}` })),
-      engines: (host) => {
-        hostRef.current = host;
-        return [engine];
-      },
-    });
+  let kit: TestKit;
+  beforeEach(async () => {
+    kit = await createTestKit({ apps: [APP] });
   });
-  afterAll(async () => {
-    await Promise.all(phones.map((phone) => phone.stop()));
-    await server.stop();
-    engine.close();
-    await runtime.close();
-  });
-
-  const phone = async (name: string, answer?: TestUa['answer']): Promise<TestUa> => {
-    const ua = await new TestUa({ name, proxy: { host: server.host, port: server.port }, domain: server.domain, password: `pw-${name}`, ...(answer ? { answer } : {}) }).start();
-    phones.push(ua);
-    return ua;
-  };
+  afterEach(() => kit.close());
 
   it('a busy callee gets a MESSAGE naming the caller; the caller gets the 486', async () => {
-    const bob = await phone('bob', [{ status: 486 }]);
-    await bob.register();
-    const alice = await phone('alice');
-    const final = await alice.call(bob.aor, { password: 'pw-alice' }).final;
-    expect(final.status).toBe(486);
-    await until(() => bob.methods().includes('MESSAGE'));
-    const message = bob.received.find((entry) => entry.method === 'MESSAGE')!.request;
-    expect(message.body.toString()).toBe(`Missed call from sip:alice@${server.domain} (486 Busy Here)`);
-    expect(message.getHeader('From')).toMatch(new RegExp(`^<sip:missed-call-notifier@${server.domain}>;tag=`));
-    expect(message.getHeader('To')).toBe(`<sip:bob@${server.domain}>`);
-    expect(message.getHeader('Content-Type')).toBe('text/plain');
+    const bob = kit.phone('sip:bob@sb.test', { answer: 'busy' });
+    const call = kit.invite({ from: 'sip:alice@sb.test', to: 'sip:bob@sb.test' });
+    expect((await call.settle()).status).toBe(486);
+    const [message] = bob.requests('MESSAGE');
+    expect(message?.body).toBe('Missed call from sip:alice@sb.test (486 Busy Here)');
+    expect(message?.header('From')).toMatch(/^<sip:missed-call-notifier@sb\.test>;tag=\S+$/u);
+    expect(message?.header('To')).toBe('<sip:bob@sb.test>');
+    expect(message?.header('Content-Type')).toBe('text/plain');
+    // The caller's answer waits for the app's outcome event, which sent the MESSAGE first.
+    expect(kit.ladder().map((m) => m.label)).toEqual([
+      'INVITE alice→app',
+      'INVITE app→bob',
+      '486 bob→app',
+      'MESSAGE app→bob',
+      '200 bob→app',
+      '486 app→alice',
+    ]);
   });
 
   it('an answered call sends nothing', async () => {
-    const carol = await phone('bob');
-    await carol.register();
-    const alice = await phone('alice');
-    const call = alice.call(carol.aor, { password: 'pw-alice' });
-    expect((await call.final).status).toBe(200);
-    await call.bye();
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(carol.methods()).not.toContain('MESSAGE');
+    const bob = kit.phone('sip:bob@sb.test');
+    const call = kit.invite({ from: 'sip:alice@sb.test', to: 'sip:bob@sb.test' });
+    expect((await call.settle()).status).toBe(200);
+    await call.hangup();
+    await kit.clock.advance(60_000);
+    expect(bob.methods()).toEqual(['INVITE', 'BYE']);
+    expect(kit.ladder().map((m) => m.label).slice(-4)).toEqual(['BYE alice→app', 'BYE app→bob', '200 bob→app', '200 app→alice']);
+  });
+
+  it('after 20 s without an answer the caller gets 408 and bob a MESSAGE (virtual clock)', async () => {
+    const bob = kit.phone('sip:bob@sb.test', { answer: 'noanswer' });
+    const call = kit.invite({ from: '"Alice" <sip:alice@sb.test>', to: 'sip:bob@sb.test' });
+    await kit.clock.advance(19_000);
+    expect(call.response).toBeUndefined();
+    await kit.clock.advance(1_000);
+    expect(call.response?.status).toBe(408);
+    expect(bob.requests('MESSAGE').map((m) => [m.at, m.body])).toEqual([[20_000, 'Missed call from Alice <sip:alice@sb.test> (408 Request Timeout)']]);
+  });
+
+  it('a phone that cannot be reached: the MESSAGE fails with 503 and the caller still gets an answer', async () => {
+    kit.phone('sip:bob@sb.test').crash();
+    const call = kit.invite({ from: 'sip:alice@sb.test', to: 'sip:bob@sb.test' });
+    // §16.7 step 6: the proxy turns the only (local) 503 into a 500 for the caller.
+    expect((await call.settle()).status).toBe(500);
+    expect(kit.ladder().map((m) => m.label)).toEqual(['INVITE alice→app', 'INVITE app→bob', '503 bob→app (local)', 'MESSAGE app→bob', '503 bob→app (local)', '500 app→alice']);
+    expect(kit.logs('missed-call-notifier').find((line) => line.source === 'app')?.msg).toMatch(/^missed call notified .*"status":503/u);
   });
 });
