@@ -76,6 +76,10 @@ interface CallState {
   timer: NodeJS.Timeout;
   /** Where request lines of the script's output are sent (RFC 3050 §3.1). */
   userAgent: UserAgentService | undefined;
+  /** New requests sent and not yet answered. */
+  newRequests: number;
+  /** The caller has its answer (or the call was abandoned): end once newRequests is 0. */
+  over: boolean;
 }
 
 export interface CgiServiceEngine extends ServiceEngine {
@@ -93,16 +97,45 @@ export function createCgiService(options: CgiServiceOptions): CgiServiceEngine {
    *  its Request-URI runs once. */
   const seen = new WeakSet<SipRequest>();
 
+  /** The call is over for the core; the script's state goes once its new requests are answered
+   *  too (their responses may run it again). */
   const end = (state: CallState): void => {
+    state.over = true;
+    if (state.newRequests > 0) return;
     clearTimeout(state.timer);
     engine.endTransaction(state.txId);
   };
 
+  /**
+   * Request lines of a run (§3.1) are sent by the UA core. The final response to each comes back
+   * to the script like a response on a branch, if it asked for the next message (§5.6.1.5);
+   * from that run only further request lines are carried out — the caller's transaction is no
+   * longer the script's to answer through them.
+   */
+  const sendNewRequests = (state: CallState, decision: CgiDecision): void => {
+    for (const step of decision.steps) {
+      if (step.kind !== 'new-request') continue;
+      const sent = sendNewRequest(state.userAgent, step.request, logger, decision.script, async (response) => {
+        try {
+          const next = await engine.handleResponse(state.txId, toSipResponse(response), { branchId: step.branchId });
+          for (const later of next.steps) {
+            if (later.kind !== 'new-request') logger.info({ script: next.script, step: later.kind }, 'cgi: only new requests are carried out for the response to a new request');
+          }
+          sendNewRequests(state, next);
+        } catch (error) {
+          logger.error({ err: error }, 'cgi: response invocation for a new request failed');
+        } finally {
+          state.newRequests--;
+          if (state.over) end(state);
+        }
+      });
+      if (sent) state.newRequests++;
+    }
+  };
+
   /** The engine's steps for a message as a Decision for the core. */
   const toDecision = (state: CallState, decision: CgiDecision): Decision => {
-    for (const step of decision.steps) {
-      if (step.kind === 'new-request') sendNewRequest(state.userAgent, step.request, logger, decision.script);
-    }
+    sendNewRequests(state, decision);
     const final = decision.steps.find(
       (step): step is Extract<typeof step, { kind: 'respond' | 'forward-response' }> =>
         (step.kind === 'respond' || step.kind === 'forward-response') && step.response.status >= 200,
@@ -139,9 +172,9 @@ export function createCgiService(options: CgiServiceOptions): CgiServiceEngine {
           .handleAck(state.txId, ack, { remoteAddress: state.remoteAddress, localPort: state.localPort })
           .then((decision) => {
             for (const step of decision.steps) {
-              if (step.kind === 'new-request') sendNewRequest(state.userAgent, step.request, logger, decision.script);
-              else logger.info({ script: decision.script, step: step.kind }, 'cgi: only new requests are carried out after the ACK (RFC 3050 §5.11.1)');
+              if (step.kind !== 'new-request') logger.info({ script: decision.script, step: step.kind }, 'cgi: only new requests are carried out after the ACK (RFC 3050 §5.11.1)');
             }
+            sendNewRequests(state, decision);
           })
           .catch((error: unknown) => logger.error({ err: error }, 'cgi: ACK invocation failed'))
           .finally(() => end(state));
@@ -270,6 +303,8 @@ export function createCgiService(options: CgiServiceOptions): CgiServiceEngine {
         localPort: call.local?.port ?? options.serverPort,
         timer: setTimeout(() => engine.endTransaction(txId), maxTransactionMs).unref(),
         userAgent: call.host.userAgent,
+        newRequests: 0,
+        over: false,
       };
       const user = call.authenticatedAs?.split('@')[0];
       const decision = await engine.handleRequest(call.request, {

@@ -3,10 +3,10 @@
  * new request the server sends as a UAC through the core (ServiceHost.userAgent). The core owns
  * Via, Max-Forwards, CSeq numbering and, for INVITE, Contact and the ACK; the script's From,
  * To, Call-ID, Route and other header fields and its body are kept. The final response is
- * logged; scripts are not run again for it (a limit of this release, see apps/cgi/README.md).
+ * logged and handed to `onFinal` (the script runs for it if it asked for the next message).
  */
 import type { Logger } from '../log/logger.js';
-import type { OutgoingRequestSpec, UserAgentService } from '../services/index.js';
+import type { OutgoingRequestSpec, ServiceResponse, UserAgentService } from '../services/index.js';
 import { formatUri, type SipRequest } from '../sip/index.js';
 
 /** Header fields the UA core writes itself. */
@@ -30,18 +30,28 @@ export function toOutgoingSpec(request: SipRequest): OutgoingRequestSpec {
   };
 }
 
-export function sendNewRequest(userAgent: UserAgentService | undefined, request: SipRequest, logger: Logger, script: string | undefined): void {
+/** Sends the request; false when it could not be sent (onFinal is then never called). */
+export function sendNewRequest(
+  userAgent: UserAgentService | undefined,
+  request: SipRequest,
+  logger: Logger,
+  script: string | undefined,
+  onFinal?: (response: ServiceResponse) => void | Promise<void>,
+): boolean {
   if (userAgent === undefined) {
     logger.warn({ script, method: request.method }, 'cgi: this server has no UA core; new request not sent');
-    return;
+    return false;
   }
   if (request.method === 'ACK' || request.method === 'CANCEL') {
     logger.warn({ script, method: request.method }, 'cgi: ACK and CANCEL are sent by the core itself; not sent');
-    return;
+    return false;
   }
   const handle = userAgent.sendRequest(toOutgoingSpec(request), {});
-  void handle.final.then(
-    (response) => logger.info({ script, method: request.method, uri: formatUri(request.uri), status: response.status }, 'cgi: new request answered'),
-    (error: unknown) => logger.warn({ script, err: error }, 'cgi: new request failed'),
-  );
+  void handle.final
+    .then(async (response) => {
+      logger.info({ script, method: request.method, uri: formatUri(request.uri), status: response.status }, 'cgi: new request answered');
+      await onFinal?.(response);
+    })
+    .catch((error: unknown) => logger.warn({ script, err: error }, 'cgi: new request failed'));
+  return true;
 }

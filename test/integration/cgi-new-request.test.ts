@@ -3,6 +3,7 @@
  * it as a UAC through the core's UA — here a missed-call MESSAGE to a phone while the caller
  * gets the script's 486. Real UDP on 127.0.0.1; the MESSAGE's recipient is a test UA.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCgiEngine } from '../../platform/cgi/index.js';
 import { ScriptDir } from '../../platform/cgi/test-support.js';
@@ -61,5 +62,29 @@ describe('SIP-CGI new requests sent through the UA core', () => {
     expect(message.getHeader('From')).toMatch(new RegExp(`^<sip:bob@${DOMAIN}>;tag=`));
     expect(message.body.toString()).toBe('missed');
     expect(message.getHeader('Content-Type')).toBe('text/plain');
+  });
+
+  it('runs the script again for the final response to its new request when it asked (CGI-AGAIN yes), with its request token', async () => {
+    const seen = bin.path('pager-answer.txt');
+    bin.write(
+      `users/carol@${DOMAIN}.sh`,
+      [
+        '#!/bin/sh',
+        `if [ -n "$RESPONSE_STATUS" ]; then echo "$RESPONSE_STATUS $REQUEST_TOKEN" > "${seen}"; exit 0; fi`,
+        'echo "SIP/2.0 486 Busy Here"',
+        'echo',
+        `echo "MESSAGE ${pager.contact} SIP/2.0"`,
+        `echo "From: <sip:carol@${DOMAIN}>"`,
+        'echo "CGI-Request-Token: pager-1"',
+        'echo "Content-Length: 0"',
+        'echo',
+        'echo "CGI-AGAIN yes SIP/2.0"',
+        '',
+      ].join('\n'),
+    );
+    const final = await alice.call(`sip:carol@${DOMAIN}`, { password: 'pw-alice' }).final;
+    expect(final.status).toBe(486);
+    await until(() => existsSync(seen));
+    expect(readFileSync(seen, 'utf8')).toBe('200 pager-1\n');
   });
 });
