@@ -9,6 +9,13 @@
  *   GET    /api/v1/apps/{name}/kv?prefix=    the app's key-value store: keys
  *   GET|PUT|DELETE /api/v1/apps/{name}/kv/{key}   one JSON value (e.g. a call-screening block list)
  *   GET    /metrics/apps                     per-app counters in the Prometheus text format
+ *
+ * Named events (any authenticated caller: the admin token, or a user with their own credentials
+ * or composer session; the app sees who in `event.caller` and decides what they may do):
+ *   POST   /api/v1/apps/{name}/events/{event}   JSON body (≤ 64 KiB) → the app's `events[event]`
+ *                                            handler in an application session of its own;
+ *                                            202 { result } (what it returned), 404 no such app
+ *                                            or event, 400/415 bad body, 503 disabled, 500 fault
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,7 +23,7 @@ import { dirname, isAbsolute, join, normalize } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { DeployError, type DeployedApp, type JsonValue } from '../container/index.js';
-import { formatAppMetrics, KV_LIMITS, type AppAdmin, type KvBackend } from '../sdk/host/index.js';
+import { asJson, formatAppMetrics, KV_LIMITS, type AppAdmin, type AppEventSink, type KvBackend } from '../sdk/host/index.js';
 import type { HttpAccess } from './http-access.js';
 import type { HttpRoutes } from './http-server.js';
 
@@ -25,10 +32,14 @@ export interface AppRoutesOptions {
   readonly access: HttpAccess;
   /** The apps' key-value store; without it the kv routes answer 404. */
   readonly kv?: KvBackend;
+  /** Where named events go (the app engine); without it the events route answers 404. */
+  readonly events?: AppEventSink;
 }
 
 const BODY_LIMIT = 4 * 1024 * 1024;
 const NAME = /^[a-z0-9-]{1,64}$/u;
+const EVENT = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/u;
+const EVENT_BODY_LIMIT = 64 * 1024;
 
 const DeployBody = z.union([
   z.object({ dir: z.string().min(1).max(4096) }).strict(),
@@ -36,7 +47,7 @@ const DeployBody = z.union([
 ]);
 
 export function appRoutes(options: AppRoutesOptions): HttpRoutes {
-  const { apps, access, kv } = options;
+  const { apps, access, kv, events } = options;
   return (app: FastifyInstance) => {
     app.get('/api/v1/apps', async (request, reply) => {
       if (!(await access.requireAdmin(request, reply))) return reply;
@@ -101,6 +112,36 @@ export function appRoutes(options: AppRoutesOptions): HttpRoutes {
       }
       kv.set(request.params.name, key, value);
       return reply.status(204).send();
+    });
+
+    app.post<{ Params: { name: string; event: string } }>('/api/v1/apps/:name/events/:event', { bodyLimit: EVENT_BODY_LIMIT }, async (request, reply) => {
+      const caller = await access.identify(request);
+      if (caller === undefined) {
+        // No credentials, or a session cookie without its CSRF token: HttpAccess's own answer
+        // (401 with a challenge, 403, 429). Rejected credentials are answered here, so that the
+        // failure is counted once against the source.
+        if (request.headers.authorization === undefined) return (await access.requireAdmin(request, reply)) ? reply.status(401).send() : reply;
+        return reply.status(401).send({ error: 'unauthorized', message: 'the credentials were not accepted' });
+      }
+      const { name, event } = request.params;
+      if (events === undefined || !NAME.test(name) || !EVENT.test(event)) return reply.status(404).send({ error: 'not-found', message: `no event "${event}" of app "${name}"` });
+      if (request.body !== undefined && !/^application\/json\b/iu.test(request.headers['content-type'] ?? '')) {
+        return reply.status(415).send({ error: 'unsupported-media-type', message: 'send the payload as application/json' });
+      }
+      const payload = asJson((request.body ?? null) as JsonValue);
+      if (payload === undefined) return reply.status(400).send({ error: 'bad-request', message: 'the payload must be JSON nested at most 32 levels' });
+      const answer = await events.deliverEvent(name, event, payload, caller.kind === 'admin' ? { kind: 'admin' } : { kind: 'user', aor: caller.aor });
+      switch (answer.kind) {
+        case 'ok':
+          return reply.status(202).send({ result: answer.value });
+        case 'not-found':
+          return reply.status(404).send({ error: 'not-found', message: answer.message });
+        case 'unavailable':
+          return reply.status(503).send({ error: 'unavailable', message: answer.message });
+        case 'fault':
+          request.log.warn({ app: name, event }, answer.message);
+          return reply.status(500).send({ error: 'app-fault', message: answer.message });
+      }
     });
 
     app.delete<{ Params: { name: string; key: string } }>('/api/v1/apps/:name/kv/:key', async (request, reply) => {

@@ -7,7 +7,8 @@ import { assertPlainData } from './cloneable.js';
 import type { EventScope } from './event-scope.js';
 import { guestSdk } from './guest-sdk.js';
 import { PERMISSIONS, type PlainData } from './protocol.js';
-import type { AppContext, AppLogger, AppSession, Calls, JsonValue, KvStore, TimerRef, Timers, Uac, UacResponse } from './types.js';
+import { headerPairs } from './headers.js';
+import type { AppContext, AppLogger, AppSession, CallRef, Calls, JsonValue, KvStore, TimerRef, Timers, Uac, UacResponse } from './types.js';
 
 /** Finds the scope of a session's current event (throws outside one). */
 export type ScopeLookup = (sessionId: string) => EventScope;
@@ -85,6 +86,19 @@ export function createContext(app: string, sessionId: string, scopeOf: ScopeLook
       const id = typeof call === 'string' ? call : call?.id;
       if (typeof id !== 'string' || id === '') throw new TypeError('calls.terminate() needs a call (the `call` of a b2bua result) or its id');
       return JSON.parse(await guestSdk().hostCall(PERMISSIONS.calls, 'terminate', JSON.stringify({ id }))) === true;
+    },
+    connect: async (a, b, options) => {
+      scopeOf(sessionId).requireGrant(PERMISSIONS.calls);
+      if (typeof a !== 'string' || a === '' || typeof b !== 'string' || b === '') throw new TypeError('calls.connect(a, b) needs two SIP URIs');
+      const args = {
+        a,
+        b,
+        ...(options?.from === undefined ? {} : { from: options.from }),
+        ...(options?.bFrom === undefined ? {} : { bFrom: options.bFrom }),
+        headers: headerPairs(options?.headers).map(([name, value]) => ({ name, value })),
+      };
+      const ref = JSON.parse(await guestSdk().hostCall(PERMISSIONS.calls, 'connect', JSON.stringify(args))) as CallRef;
+      return Object.freeze({ id: String(ref.id), target: String(ref.target) });
     },
   };
 

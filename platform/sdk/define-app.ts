@@ -1,7 +1,8 @@
 /**
  * `defineApp`: turns an app's handlers into the event handlers the sandbox calls (`request`,
- * `outcome`, `response`, `timer`, `expired`, `b2bua`, `callEnded`; platform/container guest
- * prelude). Runs inside the isolate.
+ * `outcome`, `response`, `timer`, `expired`, `b2bua`, `callEnded`, `callConnected`, `event`,
+ * `registration`;
+ * platform/container guest prelude). Runs inside the isolate.
  *
  * Concurrency (spec §B.1 principle 1, JSR 359 APPLICATIONSESSION): the container delivers the
  * events of one application session one at a time. An event ends when its handler settles or
@@ -12,8 +13,11 @@
 import { createContext } from './context.js';
 import { EventScope } from './event-scope.js';
 import { RequestImpl, ResponseImpl, type RequestHost } from './messages.js';
+import { assertPlainData } from './cloneable.js';
 import type {
+  AppEventPayload,
   B2buaEventPayload,
+  CallConnectedEventPayload,
   CallEndedEventPayload,
   ExpiredEventPayload,
   OutcomeEventPayload,
@@ -21,6 +25,8 @@ import type {
   ResponseEventPayload,
   TimerEventPayload,
   WireAction,
+  PlainData,
+  RegistrationEventPayload,
   WireResult,
 } from './protocol.js';
 import type { AppContext, AppDefinition, B2buaResult, RequestHandler, ResponseHandler, SipResponse } from './types.js';
@@ -35,6 +41,9 @@ export interface SwitchboardApp {
   expired(payload: ExpiredEventPayload): Promise<WireResult>;
   b2bua(payload: B2buaEventPayload): Promise<WireResult>;
   callEnded(payload: CallEndedEventPayload): Promise<WireResult>;
+  callConnected(payload: CallConnectedEventPayload): Promise<WireResult>;
+  event(payload: AppEventPayload): Promise<WireResult>;
+  registration(payload: RegistrationEventPayload): Promise<WireResult>;
 }
 
 interface CallState {
@@ -221,6 +230,44 @@ export function defineApp(definition: AppDefinition): SwitchboardApp {
           Object.freeze({ by: end.by, reason: end.reason, durationMs: end.durationMs }),
           ctx,
         );
+      });
+    },
+
+    callConnected(payload) {
+      const scope = new EventScope(payload, false);
+      return inScope(scope, async (ctx) => {
+        const { call, result } = payload;
+        await definition.onCallConnected?.(
+          Object.freeze({ id: call.id, target: call.target }),
+          Object.freeze({ outcome: result.outcome, status: result.status, reason: result.reason, leg: result.leg }),
+          ctx,
+        );
+      });
+    },
+
+    async event(payload) {
+      // Own properties only: an event named "constructor" or "toString" must not reach Object.prototype.
+      const events = definition.events;
+      const { name } = payload.event;
+      const handler = events !== undefined && Object.prototype.hasOwnProperty.call(events, name) ? events[name] : undefined;
+      const scope = new EventScope(payload, false);
+      let reply: PlainData;
+      const result = await inScope(scope, async (ctx) => {
+        if (typeof handler !== 'function') return;
+        const caller = payload.event.caller.kind === 'admin' ? Object.freeze({ kind: 'admin' as const }) : Object.freeze({ kind: 'user' as const, aor: payload.event.caller.aor });
+        const value = await handler(Object.freeze({ name, payload: payload.event.payload, caller }), ctx);
+        if (value !== undefined) assertPlainData(value, `the value returned by events.${name}`);
+        reply = value ?? undefined;
+      });
+      if (typeof handler !== 'function') return { ...result, unhandled: true };
+      return reply === undefined ? result : { ...result, reply };
+    },
+
+    registration(payload) {
+      const scope = new EventScope(payload, false);
+      return inScope(scope, async (ctx) => {
+        const { kind, aor, contact, expires, q, at } = payload.registration;
+        await definition.onRegistration?.(Object.freeze({ kind, aor, contact, expires, q, at: new Date(at) }), ctx);
       });
     },
 

@@ -114,6 +114,37 @@ export type WireCallEnd = { by: 'caller' | 'callee' | 'app'; reason: string; dur
 
 export type CallEndedEventPayload = WireEventBase & { call: WireCallRef; end: WireCallEnd };
 
+/** How a `ctx.calls.connect()` (RFC 3725 third-party call) attempt ended: both parties
+ *  connected, or a leg failed (its status; 487 when it ended before B answered). */
+export type WireConnectResult = { outcome: 'connected' | 'failed'; status: number; reason: string; leg?: 'a' | 'b' };
+
+export type CallConnectedEventPayload = WireEventBase & { call: WireCallRef; result: WireConnectResult };
+
+/** Who delivered a named event over HTTP (platform/http HttpAccess): the admin token or a user
+ *  with their own credentials. */
+export type WireCaller = { kind: 'admin' } | { kind: 'user'; aor: string };
+
+/** A named event with a plain-data payload (`POST /api/v1/apps/{name}/events/{event}`). */
+export type WireAppEvent = { name: string; payload: PlainData; caller: WireCaller };
+
+export type AppEventPayload = WireEventBase & { event: WireAppEvent };
+
+/** A change of a registration (RFC 3261 §10.3, the registrar's binding events): `registered`
+ *  (a new contact), `refreshed`, `unregistered` (removed by the user, Expires 0) or `expired`. */
+export type WireRegistration = {
+  kind: 'registered' | 'refreshed' | 'unregistered' | 'expired';
+  /** `user@domain`. */
+  aor: string;
+  contact: string;
+  /** Seconds the binding has left (0 when it is gone). */
+  expires: number;
+  q: number;
+  /** When the change happened (epoch ms). */
+  at: number;
+};
+
+export type RegistrationEventPayload = WireEventBase & { registration: WireRegistration };
+
 export type WireTarget = { uri: string; q?: number };
 
 export type WireBody = { contentType: string; content: string };
@@ -147,8 +178,11 @@ export type WireResult = {
   timers?: { start: WireTimerStart[]; cancel: string[] };
   /** For `response` events: hold the response back (`absorb`) or let the proxy act (`default`). */
   verdict?: 'default' | 'absorb';
-  /** The app has no handler for the request's method (the action is the default 501). */
+  /** The app has no handler for the request's method (the action is the default 501), or for
+   *  a named event. */
   unhandled?: boolean;
+  /** For named events: what the handler returned (plain data, answered to the HTTP caller). */
+  reply?: PlainData;
 };
 
 /** Event names the SDK answers (`AppEvent.name`). */
@@ -160,7 +194,10 @@ export const APP_EVENTS = {
   expired: 'expired',
   b2bua: 'b2bua',
   callEnded: 'callEnded',
+  callConnected: 'callConnected',
+  event: 'event',
+  registration: 'registration',
 } as const;
 
 /** Permissions the SDK knows (manifest `permissions`). */
-export const PERMISSIONS = { kv: 'kv', timers: 'timers', uac: 'uac', calls: 'calls' } as const;
+export const PERMISSIONS = { kv: 'kv', timers: 'timers', uac: 'uac', calls: 'calls', registrations: 'registrations' } as const;

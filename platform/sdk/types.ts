@@ -174,14 +174,49 @@ export interface CallEnd {
   readonly durationMs: number;
 }
 
-/** Needs the `calls` permission: control the app's bridged calls from any event (e.g. a timer). */
+/** Options of `ctx.calls.connect(a, b, options)`. */
+export interface ConnectOptions {
+  /** From of leg A (what A's phone shows while it rings). Default `<sip:APP@DOMAIN>` with A's domain. */
+  from?: string;
+  /** From of leg B (who B sees calling). Default A's address as the app gave it. */
+  bFrom?: string;
+  /** Extra header fields on both INVITEs (not the ones the server writes: Via, Call-ID, CSeq,
+   *  From, To, Contact, Route, Max-Forwards, Content-*). */
+  headers?: HeaderInit;
+}
+
+/** How a `connect()` attempt ended (`onCallConnected`). */
+export interface ConnectResult {
+  /** `connected`: both parties talk; `failed`: one leg did not answer, refused, or the attempt
+   *  was ended first (`ctx.calls.terminate`, A hung up while B rang: 487). */
+  readonly outcome: 'connected' | 'failed';
+  /** 200 when connected, else the failed leg's status (486 busy, 408 no answer, 480 a user of
+   *  ours without a registered phone, 404 unknown user, 488 no session offered/answered). */
+  readonly status: number;
+  readonly reason: string;
+  /** Which leg failed: `a` (called first) or `b`. */
+  readonly leg: 'a' | 'b' | undefined;
+}
+
+/** Needs the `calls` permission: control the app's calls from any event (e.g. a timer). */
 export interface Calls {
   /**
-   * Ends a bridged call from the server's side: BYE on both legs (RFC 3261 §15). Resolves true
-   * once the BYEs are on their way (`onCallEnded` follows, with `by: 'app'`), false when the
-   * call is unknown or already over.
+   * Ends a call: BYE on both legs of a bridged or connected call (RFC 3261 §15); a
+   * `connect()` that is still ringing is cancelled. Resolves true once the requests are on
+   * their way (`onCallEnded` or a failed `onCallConnected` follows, `by: 'app'`), false when
+   * the call is unknown or already over.
    */
   terminate(call: CallRef | string): Promise<boolean>;
+  /**
+   * Click-to-dial (third-party call control, RFC 3725 §4.1 Flow I): the server calls `a` first
+   * (INVITE without SDP), then `b` with A's session offer, and gives B's answer to A in the ACK.
+   * A user of this server is called at their registered phone. Resolves at once with the
+   * call (plain data: keep it in the session or the key-value store) — A may ring for 30 s,
+   * longer than an event may last — and the outcome arrives as `onCallConnected(call, result)`;
+   * a connected call's end as `onCallEnded(call, end)` (`by: 'caller'` is A, `'callee'` B).
+   * Throws for a malformed URI or when the server has no UA core.
+   */
+  connect(a: string, b: string, options?: ConnectOptions): Promise<CallRef>;
 }
 
 /** The application session (JSR 289 SipApplicationSession): attributes are plain data. */
@@ -284,6 +319,39 @@ export type RequestHandler = (req: SipRequest, ctx: AppContext) => void | Promis
 export type ResponseHandler = (res: SipResponse, ctx: AppContext) => void | Promise<void>;
 export type TimerHandler = (timer: TimerEvent, ctx: AppContext) => void | Promise<void>;
 export type CallEndedHandler = (call: CallRef, end: CallEnd, ctx: AppContext) => void | Promise<void>;
+export type CallConnectedHandler = (call: CallRef, result: ConnectResult, ctx: AppContext) => void | Promise<void>;
+
+/** Who delivered a named event: the admin token, or a user with their own credentials. */
+export type EventCaller = { readonly kind: 'admin' } | { readonly kind: 'user'; readonly aor: string };
+
+/** A named event (`POST /api/v1/apps/{app}/events/{name}` with a JSON body). */
+export interface AppEvent {
+  readonly name: string;
+  /** The JSON body (null when there was none). */
+  readonly payload: PlainData;
+  /** Who sent it; check it before acting for a user (`caller.aor`, `user@domain`). */
+  readonly caller: EventCaller;
+}
+
+/** A registration changed (`onRegistration`; permission `registrations`). */
+export interface RegistrationEvent {
+  /** `registered` (a new contact), `refreshed`, `unregistered` (by the user) or `expired`. */
+  readonly kind: 'registered' | 'refreshed' | 'unregistered' | 'expired';
+  /** `user@domain`. */
+  readonly aor: string;
+  /** The contact URI of the binding. */
+  readonly contact: string;
+  /** Seconds the binding has left (0 once it is gone). */
+  readonly expires: number;
+  readonly q: number;
+  /** When it happened. */
+  readonly at: Date;
+}
+
+export type RegistrationHandler = (event: RegistrationEvent, ctx: AppContext) => void | Promise<void>;
+
+/** A named-event handler; what it returns (plain JSON data) is the HTTP answer's `result`. */
+export type EventHandler = (event: AppEvent, ctx: AppContext) => PlainData | void | Promise<PlainData | void>;
 
 /**
  * An app: handlers per method (JSR 289 `doXxx`), a catch-all, response handlers by class, named
@@ -321,8 +389,18 @@ export interface AppDefinition {
   readonly onResponse?: ResponseHandler;
   /** Named timer handlers (`ctx.timers.start('noAnswer', …)` → `timers.noAnswer`). */
   readonly timers?: Readonly<Record<string, TimerHandler>>;
-  /** A call the app bridged with `req.b2bua()` is over (delivered in its application session). */
+  /** Named events delivered over HTTP (`POST /api/v1/apps/{app}/events/{name}`), each in an
+   *  application session of its own. */
+  readonly events?: Readonly<Record<string, EventHandler>>;
+  /** A call the app bridged with `req.b2bua()` or connected with `ctx.calls.connect()` is over
+   *  (delivered in the application session that made it). */
   readonly onCallEnded?: CallEndedHandler;
+  /** A `ctx.calls.connect()` attempt connected both parties or failed (in the application
+   *  session that made it). */
+  readonly onCallConnected?: CallConnectedHandler;
+  /** Needs the `registrations` permission: every registration change of the server's users,
+   *  in order per AOR (one application session per AOR). */
+  readonly onRegistration?: RegistrationHandler;
   /** The application session expired; call `ctx.session.setExpires()` to keep it. */
   readonly onSessionExpired?: (ctx: AppContext) => void | Promise<void>;
 }

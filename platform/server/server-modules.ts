@@ -95,7 +95,7 @@ export function httpRoutes(context: ServerContext): HttpRoutes[] {
       compile: { floatingTimeZone: context.config.cpl.floatingTimeZone },
     }),
     ...(context.config.apps.enabled
-      ? [appRoutes({ apps: appContainerFor(context).manager, kv: appContainerFor(context).kv, access: context.access })]
+      ? [appRoutes({ apps: appContainerFor(context).manager, kv: appContainerFor(context).kv, events: appContainerFor(context).engine, access: context.access })]
       : []),
     createIfcProfileRoutes({ profiles: serviceProfiles(context), access: context.access }),
     createTraceRoutes({ store: context.tracing.store, access: context.access }),

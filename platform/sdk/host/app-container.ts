@@ -8,7 +8,7 @@
 import type { z } from 'zod';
 import { AppRuntime } from '../../container/index.js';
 import type { Logger } from '../../log/logger.js';
-import { createAppEngine, type AppEngine } from './app-engine.js';
+import { createAppEngine, type AppEngine, type AppEngineOptions } from './app-engine.js';
 import { AppManager } from './app-manager.js';
 import { AppRepository } from './app-repository.js';
 import { appsConfigSchema } from './apps-config.js';
@@ -25,6 +25,8 @@ export interface AppContainerContext {
   readonly dataDir: string;
   readonly logger: Logger;
   readonly config: { readonly apps?: z.input<typeof appsConfigSchema> | undefined };
+  /** Per-call traces: the engine marks the calls each app handled. */
+  readonly tracing?: { readonly tracer: NonNullable<AppEngineOptions['callMarker']> };
   onStop(task: () => void | Promise<void>): void;
 }
 
@@ -55,20 +57,35 @@ export function appContainerFor(context: AppContainerContext): AppContainer {
     fastPath: config.fastPath,
     capabilities: capabilityProviders(createCapabilityContainer({ kv, host, calls, logger: context.logger })),
   });
-  const engine = createAppEngine({ runtime, logger: context.logger, selection: config.selection, sessionExpiryMs: config.sessionExpiryMs, calls });
+  const engine = createAppEngine({
+    runtime,
+    logger: context.logger,
+    selection: config.selection,
+    sessionExpiryMs: config.sessionExpiryMs,
+    calls,
+    ...(context.tracing ? { callMarker: context.tracing.tracer } : {}),
+  });
   const manager = new AppManager({ runtime, logger: context.logger, repository: new AppRepository(db),
     onUndeployed: (name) => engine.dropApp(name),
     stats: (name) => engine.stats(name),
   });
   const loaded = manager.sync().catch((error: unknown) => context.logger.error({ err: error }, 'loading stored apps failed'));
   manager.startSync(config.syncMs);
+  let unwatch: (() => void) | undefined;
   context.onStop(async () => {
+    unwatch?.();
     manager.stopSync();
     engine.close();
     await runtime.close();
     db.close();
   });
-  const container: AppContainer = { runtime, engine, manager, kv, loaded, bindHost: (serviceHost) => void (host.current = serviceHost) };
+  const bindHost = (serviceHost: ServiceHost): void => {
+    host.current = serviceHost;
+    // Registration changes reach apps granted `registrations` (onRegistration).
+    unwatch?.();
+    unwatch = engine.watchRegistrations(serviceHost);
+  };
+  const container: AppContainer = { runtime, engine, manager, kv, loaded, bindHost };
   containers.set(context, container);
   return container;
 }

@@ -6,10 +6,25 @@
  * out-of-memory isolate, 503 over its session cap; an app disabled after repeated faults is
  * skipped (issue 5 §3). The core never waits longer than the app's wall-clock budget per event.
  */
+import { randomUUID } from 'node:crypto';
 import type { AppRuntime, Cloneable, DispatchResult } from '../../container/index.js';
 import type { Logger } from '../../log/logger.js';
-import type { B2buaDecision, B2buaEnd, BranchOutcome, Decision, MessageEdits, ProxyDecision, ResponseVerdict, ServiceCall, ServiceEngine, ServiceResponse } from '../../services/index.js';
-import { APP_EVENTS, PERMISSIONS, type WireAction, type WireB2buaOutcome, type WireCallEnd, type WireCallRef, type WireResult, type WireTimer } from '../protocol.js';
+import type {
+  B2buaDecision,
+  B2buaEnd,
+  BranchOutcome,
+  Decision,
+  MessageEdits,
+  ProxyDecision,
+  RegistrationEvent,
+  ResponseVerdict,
+  ServiceCall,
+  ServiceEngine,
+  ServiceHost,
+  ServiceResponse,
+} from '../../services/index.js';
+import { APP_EVENTS, PERMISSIONS, type WireAction, type WireB2buaOutcome, type WireCallEnd, type WireCallRef, type WireConnectResult, type WireResult, type WireTimer } from '../protocol.js';
+import { asJson, type AppEventSink } from './app-events.js';
 import { CallRegistry } from './call-registry.js';
 import { AppSessionStore, type HostClock, type HostSession } from './app-sessions.js';
 import { answerThrough, composeProxy } from './app-chain.js';
@@ -31,6 +46,9 @@ export interface AppEngineOptions {
   /** Where bridged calls are kept for `ctx.calls` (the registry given to
    *  `createCapabilityContainer({ calls })`); default a registry of the engine's own. */
   readonly calls?: CallRegistry;
+  /** Told which calls an app handled, for per-app message traces (platform/trace's Tracer;
+   *  structural, as this layer does not import the trace module). */
+  readonly callMarker?: { markCall(callId: string, mark: { app?: string; linkedTo?: string }): boolean };
 }
 
 /** Per-app counters since the app was first seen (issue 5 §8). */
@@ -49,13 +67,16 @@ export interface AppEngineStats {
   readonly calls?: number;
 }
 
-export interface AppEngine extends ServiceEngine {
+export interface AppEngine extends ServiceEngine, AppEventSink {
   readonly sessions: AppSessionStore;
   /** Bridged (b2bua) calls that are up, per app. */
   readonly calls: CallRegistry;
   stats(app: string): AppEngineStats;
   /** Forget an undeployed app's sessions and timers. */
   dropApp(name: string): void;
+  /** Delivers the host's registration changes to apps granted `registrations`
+   *  (`onRegistration`); returns the unsubscribe function. */
+  watchRegistrations(host: ServiceHost): () => void;
   close(): void;
 }
 
@@ -224,8 +245,9 @@ export function createAppEngine(options: AppEngineOptions): AppEngine {
       ...(action.to === undefined ? {} : { to: action.to }),
       ...(action.headers.length === 0 ? {} : { headers: action.headers.map(([name, value]) => ({ name, value })) }),
       ...(action.timeoutMs === undefined ? {} : { timeoutMs: action.timeoutMs }),
-      onLegs: (_legs, control) => {
+      onLegs: (legs, control) => {
         if (state !== 'ringing') return;
+        options.callMarker?.markCall(legs.b.callId, { linkedTo: session.key });
         state = 'up';
         upAt = now();
         calls.add(session.app, ref.id, control);
@@ -267,6 +289,43 @@ export function createAppEngine(options: AppEngineOptions): AppEngine {
     release(session);
   }
 
+  /**
+   * Third-party calls (`ctx.calls.connect`, connect-calls.ts) hold the application session that
+   * started them, like a b2bua call: never idle, version pinned, until the attempt failed or the
+   * connected call ended. Their events are delivered in that session.
+   */
+  const connecting = new Map<string, HostSession>();
+  const heldKey = (app: string, call: WireCallRef): string => `${app}\n${call.id}`;
+  calls.listen({
+    started(app, key, call) {
+      const manifest = runtime.manifest(app);
+      const session = sessions.get(app, key) ?? (manifest === undefined ? undefined : sessions.open(app, key, manifest.limits.maxSessions));
+      if (session === undefined || session.invalidated) return false;
+      session.activeCalls += 1;
+      connecting.set(heldKey(app, call), session);
+      return true;
+    },
+    connected(app, _key, call, result) {
+      const session = connecting.get(heldKey(app, call));
+      if (session !== undefined) void callConnected(session, call, result);
+    },
+    ended(app, _key, call, end) {
+      const session = connecting.get(heldKey(app, call));
+      if (session === undefined) return;
+      connecting.delete(heldKey(app, call));
+      void callEnded(session, call, end);
+    },
+  });
+
+  async function callConnected(session: HostSession, call: WireCallRef, result: WireConnectResult): Promise<void> {
+    const payload = { call, result, session: sessions.snapshot(session), grants: grantsOf(session.app), app: session.app };
+    const dispatched = await dispatch(session.app, APP_EVENTS.callConnected, session.key, payload);
+    apply(session, dispatched);
+    if (result.outcome === 'connected') return;
+    connecting.delete(heldKey(session.app, call));
+    release(session);
+  }
+
   async function onResponse(session: HostSession, callRef: string, response: ServiceResponse): Promise<ResponseVerdict> {
     const payload = { callRef, response: toWireResponse(response), session: sessions.snapshot(session), grants: grantsOf(session.app), app: session.app };
     const result = await dispatch(session.app, APP_EVENTS.response, session.key, payload);
@@ -301,6 +360,7 @@ export function createAppEngine(options: AppEngineOptions): AppEngine {
       return faultDecision({ ok: false, fault: manifest === undefined ? 'not-found' : 'disabled', message: '' } as Extract<DispatchResult, { ok: false }>, selected);
     }
     const key = call.request.callId;
+    options.callMarker?.markCall(key, { app });
     const session = sessions.open(app, key, manifest.limits.maxSessions);
     if (session === undefined) {
       logger.warn({ app, max: manifest.limits.maxSessions }, 'app has reached its application-session cap');
@@ -331,8 +391,69 @@ export function createAppEngine(options: AppEngineOptions): AppEngine {
     return CONTINUE;
   }
 
+  /**
+   * A registration change, to every app granted `registrations`: in the application session of
+   * the AOR (`registration:<aor>`), so one user's changes reach an app in order; the session is
+   * dropped after the event unless the app keeps state in it.
+   */
+  function deliverRegistration(event: RegistrationEvent): void {
+    const at = now();
+    const kind = event.type === 'added' ? 'registered' : event.type === 'removed' ? 'unregistered' : event.type;
+    const gone = event.type === 'removed' || event.type === 'expired';
+    const registration = { kind, aor: event.aor, contact: event.contact.uri, q: event.contact.q, expires: gone ? 0 : Math.max(0, Math.round((event.contact.expiresAt - at) / 1000)), at };
+    for (const app of runtime.names()) {
+      const manifest = runtime.manifest(app);
+      if (manifest === undefined || runtime.disabled(app) === true || !grantsOf(app).includes(PERMISSIONS.registrations)) continue;
+      const key = `registration:${event.aor}`;
+      const session = sessions.open(app, key, manifest.limits.maxSessions);
+      if (session === undefined) {
+        logger.warn({ app, max: manifest.limits.maxSessions }, 'app has reached its application-session cap; registration event dropped');
+        continue;
+      }
+      session.activeCalls += 1;
+      const payload = { registration, session: sessions.snapshot(session), grants: grantsOf(app), app };
+      void dispatch(app, APP_EVENTS.registration, key, payload).then((result) => {
+        apply(session, result);
+        release(session);
+      });
+    }
+  }
+
+  /** A named event from HTTP, in an application session of its own (AppEventSink). */
+  const deliverEvent: AppEngine['deliverEvent'] = async (app, name, payload, caller) => {
+    const manifest = runtime.manifest(app);
+    if (manifest === undefined) return { kind: 'not-found', message: `no app "${app}"` };
+    if (runtime.disabled(app) === true) return { kind: 'unavailable', message: `app "${app}" is disabled after repeated faults` };
+    const key = `event:${name}:${randomUUID()}`;
+    const session = sessions.open(app, key, manifest.limits.maxSessions);
+    if (session === undefined) return { kind: 'unavailable', message: `app "${app}" has reached its application-session cap` };
+    session.activeCalls += 1;
+    try {
+      const event = { name, payload, caller };
+      const result = await dispatch(app, APP_EVENTS.event, key, { event, session: sessions.snapshot(session), grants: grantsOf(app), app });
+      if (!result.ok && result.fault === 'unhandled') return { kind: 'not-found', message: `app "${app}" has no handler for event "${name}"` };
+      if (!result.ok) {
+        logger.warn({ app, event: name, fault: result.fault }, `event failed: ${result.message}`);
+        return result.fault === 'overloaded' || result.fault === 'disabled' ? { kind: 'unavailable', message: result.message } : { kind: 'fault', message: `the app's handler failed (${result.fault})` };
+      }
+      const applied = apply(session, result);
+      if (!applied.ok) return { kind: 'fault', message: 'the app returned an invalid result' };
+      if (applied.result.unhandled === true) return { kind: 'not-found', message: `app "${app}" has no handler for event "${name}"` };
+      const value = asJson(applied.result.reply);
+      if (value === undefined) {
+        logger.warn({ app, event: name }, 'event handler returned something that is not JSON');
+        return { kind: 'fault', message: 'the handler returned something that is not JSON' };
+      }
+      return { kind: 'ok', value };
+    } finally {
+      release(session);
+    }
+  };
+
   return {
     name: 'apps',
+    deliverEvent,
+    watchRegistrations: (host) => host.onRegistration(deliverRegistration),
     sessions,
     async decide(call) {
       const chain = await selector.select(call, runtime.names());

@@ -1,16 +1,46 @@
 /**
- * The B2BUA calls apps have up (JSR 359 `SipSession.terminateDialog` needs the live dialogs;
- * apps hold only plain-data ids, spec §B.1 principle 2). The engine adds a call when both legs
- * are up and removes it when it ends, however it ends, so nothing outlives its call; the `calls`
- * capability looks calls up here to end them. Calls are kept per app: an app can reach only its
- * own.
+ * The calls apps have up (JSR 359 `SipSession.terminateDialog` needs the live dialogs; apps
+ * hold only plain-data ids, spec §B.1 principle 2): B2BUA calls once both legs are up, and
+ * third-party calls (`ctx.calls.connect`) from their first INVITE on. A call is removed when it
+ * ends, however it ends, so nothing outlives its call; the `calls` capability looks calls up
+ * here to end them. Calls are kept per app: an app can reach only its own.
+ *
+ * Third-party calls start in a capability call, not in a SIP decision, so their progress
+ * reaches the app engine through the one `ConnectListener` the engine installs here.
  */
-import type { B2buaControl } from '../../services/index.js';
+import type { WireCallEnd, WireCallRef, WireConnectResult } from '../protocol.js';
+
+/** What ends a call (the core's B2buaControl, a ThirdPartyCallHandle). */
+export interface CallControl {
+  terminate(): Promise<void>;
+}
+
+/** The app engine's side of `ctx.calls.connect`: events for the application session that
+ *  started the call. */
+export interface ConnectListener {
+  /** A connect attempt starts: hold the session (no expiry, version pinned) until it is over.
+   *  False refuses the attempt (the app is at its session cap). */
+  started(app: string, sessionKey: string, call: WireCallRef): boolean;
+  /** Both parties connected, or the attempt failed (then it is over). */
+  connected(app: string, sessionKey: string, call: WireCallRef, result: WireConnectResult): void;
+  /** A connected call is over. */
+  ended(app: string, sessionKey: string, call: WireCallRef, end: WireCallEnd): void;
+}
 
 export class CallRegistry {
-  readonly #byApp = new Map<string, Map<string, B2buaControl>>();
+  readonly #byApp = new Map<string, Map<string, CallControl>>();
+  #listener: ConnectListener | undefined;
 
-  add(app: string, id: string, control: B2buaControl): void {
+  /** Installs the engine's listener for third-party calls (one per registry). */
+  listen(listener: ConnectListener): void {
+    this.#listener = listener;
+  }
+
+  get listener(): ConnectListener | undefined {
+    return this.#listener;
+  }
+
+  add(app: string, id: string, control: CallControl): void {
     let calls = this.#byApp.get(app);
     if (calls === undefined) this.#byApp.set(app, (calls = new Map()));
     calls.set(id, control);

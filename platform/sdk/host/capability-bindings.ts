@@ -9,6 +9,7 @@ import type { CapabilityProvider } from '../../container/index.js';
 import type { Logger } from '../../log/logger.js';
 import { CallRegistry } from './call-registry.js';
 import { CallsCapability } from './calls-capability.js';
+import { CallConnector } from './connect-calls.js';
 import { KvCapability, type KvBackend } from './kv-store.js';
 import { UacCapability, type ServiceHostRef } from './uac-capability.js';
 
@@ -22,8 +23,8 @@ export interface CapabilityBindings {
   readonly kv: KvBackend;
   /** The core's ServiceHost once the pipeline exists: `ctx.uac` sends requests through it. */
   readonly host?: ServiceHostRef;
-  /** The engine's live B2BUA calls (`AppEngineOptions.calls`): `ctx.calls` ends them. Absent:
-   *  `calls` is not offered. */
+  /** The engine's live calls (`AppEngineOptions.calls`): `ctx.calls` ends them, and with
+   *  `host` connects new ones (third-party calls). Absent: `calls` is not offered. */
   readonly calls?: CallRegistry;
   /** Where capabilities log what apps cannot see (a failed BYE). */
   readonly logger?: Logger;
@@ -39,7 +40,10 @@ export function createCapabilityContainer(bindings: CapabilityBindings): Contain
   if (host !== undefined) container.bind<CapabilityProvider>(SDK_TYPES.Capability).toConstantValue(new UacCapability(host));
   if (bindings.calls !== undefined) {
     container.bind<CallRegistry>(SDK_TYPES.CallRegistry).toConstantValue(bindings.calls);
-    container.bind<CapabilityProvider>(SDK_TYPES.Capability).toDynamicValue((context) => new CallsCapability(context.get<CallRegistry>(SDK_TYPES.CallRegistry), bindings.logger));
+    const connector = host === undefined ? undefined : new CallConnector(host, bindings.calls);
+    container
+      .bind<CapabilityProvider>(SDK_TYPES.Capability)
+      .toDynamicValue((context) => new CallsCapability(context.get<CallRegistry>(SDK_TYPES.CallRegistry), bindings.logger, connector));
   }
   for (const provider of bindings.extra ?? []) container.bind<CapabilityProvider>(SDK_TYPES.Capability).toConstantValue(provider);
   return container;

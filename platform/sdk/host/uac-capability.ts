@@ -8,6 +8,7 @@
 import type { CapabilityProvider, JsonValue } from '../../container/index.js';
 import type { ServiceHost, ServiceResponse } from '../../services/index.js';
 import { parseUri } from '../../sip/index.js';
+import { headerList, text, TOKEN } from './capability-args.js';
 
 /** The host is known only once the SIP pipeline exists; the capability is bound before that. */
 export interface ServiceHostRef {
@@ -15,11 +16,7 @@ export interface ServiceHostRef {
 }
 
 const REFUSED = new Set(['INVITE', 'ACK', 'CANCEL', 'BYE', 'REGISTER', 'PRACK', 'UPDATE']);
-const TOKEN = /^[A-Za-z0-9.!%*_+`'~-]+$/u;
 const MAX_BODY_CHARS = 16_384;
-const MAX_HEADERS = 20;
-/** Header fields the core writes itself; an app may not set them. */
-const CORE_OWNED = new Set(['via', 'max-forwards', 'cseq', 'call-id', 'from', 'to', 'content-length', 'content-type', 'route', 'contact']);
 
 export class UacCapability implements CapabilityProvider {
   readonly name = 'uac';
@@ -43,7 +40,9 @@ export class UacCapability implements CapabilityProvider {
     }
     if (uri.kind !== 'sip') throw new Error(`uri "${target}" is not a sip: or sips: URI`);
     const headers = headerList(args.headers);
-    const body = args.body === undefined || args.body === null ? undefined : text(args.body, 'body');
+    // A body may span lines (a text message); only header values must be one line.
+    if (args.body !== undefined && args.body !== null && typeof args.body !== 'string') throw new Error('body must be a string');
+    const body = args.body === undefined || args.body === null || args.body === '' ? undefined : args.body;
     if (body !== undefined && body.length > MAX_BODY_CHARS) throw new Error(`a body is limited to ${MAX_BODY_CHARS} characters`);
 
     let requestUri = target;
@@ -74,22 +73,4 @@ function plain(response: Pick<ServiceResponse, 'status' | 'reason' | 'headers' |
     headers: response.headers.map((field) => ({ name: field.name, value: field.value })),
     ...(response.body ? { body: Buffer.isBuffer(response.body.content) ? response.body.content.toString('utf8') : String(response.body.content) } : {}),
   };
-}
-
-function text(value: JsonValue | undefined, what: string): string {
-  if (typeof value !== 'string' || value === '') throw new Error(`${what} must be a non-empty string`);
-  if (/[\r\n]/u.test(value)) throw new Error(`${what} must be one line`);
-  return value;
-}
-
-function headerList(value: JsonValue | undefined): Array<{ name: string; value: string }> {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || value.length > MAX_HEADERS) throw new Error(`headers must be a list of at most ${MAX_HEADERS} { name, value }`);
-  return value.map((entry) => {
-    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) throw new Error('each header is { name, value }');
-    const name = text(entry.name, 'header name');
-    if (!TOKEN.test(name)) throw new Error(`"${name}" is not a header name`);
-    if (CORE_OWNED.has(name.toLowerCase())) throw new Error(`the server writes ${name} itself`);
-    return { name, value: text(entry.value, `value of ${name}`) };
-  });
 }

@@ -71,6 +71,7 @@ const resultSchema = z
     timers: z.object({ start: z.array(timer).max(100), cancel: z.array(z.string().max(256)).max(100) }).strict().optional(),
     verdict: z.enum(['default', 'absorb']).optional(),
     unhandled: z.boolean().optional(),
+    reply: plain.optional(),
   })
   .strict();
 
