@@ -31,6 +31,10 @@ export interface ThirdPartyCallOptions {
   from: string;
   /** Leg B's From; default `from` (e.g. A's identity, so that B sees who calls). */
   bFrom?: string;
+  /** To of each leg (the party's address, when the Request-URI is its registered contact);
+   *  default the Request-URI. */
+  aTo?: string;
+  bTo?: string;
   /** Further header fields for both INVITEs (P-Asserted-Identity …). */
   headers?: HeaderField[];
   /** Preloaded loose route set for both legs (the S-CSCF with `orig`, TS 24.229 §5.7.3). */
@@ -71,7 +75,7 @@ export class ThirdPartyCall {
     this.ended = new Promise((resolve) => (this.#resolveEnd = resolve));
     // (1) INVITE A, no SDP: A's 2xx carries the offer; its ACK waits for B's answer.
     this.legA = core.sendRequest(
-      { method: 'INVITE', ...this.#leg(options.a, options.from) },
+      { method: 'INVITE', ...this.#leg(options.a, options.from, options.aTo) },
       {
         deferAck: true,
         onProvisional: (response) => this.#provisional('a', response),
@@ -128,7 +132,7 @@ export class ThirdPartyCall {
     });
     // (3) INVITE B with offer1.
     this.#legB = this.#core.sendRequest(
-      { method: 'INVITE', ...this.#leg(this.#options.b, this.#options.bFrom ?? this.#options.from), body: offer },
+      { method: 'INVITE', ...this.#leg(this.#options.b, this.#options.bFrom ?? this.#options.from, this.#options.bTo), body: offer },
       {
         onProvisional: (provisional) => this.#provisional('b', provisional),
         onFinal: (final, b) => this.#onFinalFromB(final, b, a, seq),
@@ -158,9 +162,9 @@ export class ThirdPartyCall {
     bridgeLegs(a, b, { relayInDialog: this.#options.relayInDialog ?? true, onEnd: (by, reason) => this.#finish({ by, reason }) });
   }
 
-  #leg(uri: string, from: string): { uri: string; from: string; headers?: HeaderField[]; route?: string[] } {
+  #leg(uri: string, from: string, to: string | undefined): { uri: string; from: string; to?: string; headers?: HeaderField[]; route?: string[] } {
     const { headers, route } = this.#options;
-    return { uri, from, ...(headers ? { headers } : {}), ...(route ? { route } : {}) };
+    return { uri, from, ...(to !== undefined ? { to } : {}), ...(headers ? { headers } : {}), ...(route ? { route } : {}) };
   }
 
   #provisional(leg: 'a' | 'b', response: SipResponse): void {

@@ -56,6 +56,8 @@ function thirdPartyCall(core: UserAgentCore, spec: ThirdPartyCallSpec, events: T
     b: spec.b,
     from: spec.from,
     ...(spec.bFrom !== undefined ? { bFrom: spec.bFrom } : {}),
+    ...(spec.aTo !== undefined ? { aTo: spec.aTo } : {}),
+    ...(spec.bTo !== undefined ? { bTo: spec.bTo } : {}),
     ...(spec.headers ? { headers: spec.headers } : {}),
     ...(spec.route ? { route: spec.route } : {}),
     ...(spec.relayInDialog !== undefined ? { relayInDialog: spec.relayInDialog } : {}),

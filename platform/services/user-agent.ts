@@ -149,6 +149,10 @@ export interface ThirdPartyCallSpec {
   from: string;
   /** Leg B's From; default `from` (e.g. A's address, so that B sees who is calling). */
   bFrom?: string;
+  /** To of each leg: the party's address when `a`/`b` is its registered contact (default the
+   *  Request-URI). */
+  aTo?: string;
+  bTo?: string;
   /** Further header fields for both INVITEs (an AS sets P-Asserted-Identity, TS 24.229 §5.7.3). */
   headers?: HeaderField[];
   /** Preloaded loose route set for both legs. Default: none — except on ISC with

@@ -118,12 +118,15 @@ describe('click-to-dial over HTTP on live SIPp phones', () => {
     expect(inviteA.split(' ')[1]).toContain(`:${alicePort}`);
     expect(header(inviteA, 'Content-Length')).toBe('0');
     expect(header(inviteA, 'From')).toMatch(new RegExp(`^<sip:click-to-dial@${DOMAIN}>;tag=`, 'u'));
+    // To names the party (her address of record), the Request-URI her phone.
+    expect(header(inviteA, 'To')).toBe(`<sip:alice@${DOMAIN}>`);
     // (3) bob is called at his registered contact with alice's offer, on a dialog of its own, from alice.
     const inviteB = messages(bobRun, 'received', 'INVITE ')[0]!;
     const okA = messages(aliceRun, 'sent', 'SIP/2.0 200')[0]!;
     expect(inviteB.split(' ')[1]).toContain(`:${bobPort}`);
     expect(bodyOf(inviteB)).toBe(bodyOf(okA));
     expect(header(inviteB, 'From')).toMatch(new RegExp(`^<sip:alice@${DOMAIN}>;tag=`, 'u'));
+    expect(header(inviteB, 'To')).toBe(`<sip:bob@${DOMAIN}>`);
     expect(header(inviteB, 'Call-ID')).not.toBe(header(inviteA, 'Call-ID'));
     // (6) alice's ACK carries bob's answer.
     const okB = messages(bobRun, 'sent', 'SIP/2.0 200')[0]!;

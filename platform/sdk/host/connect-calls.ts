@@ -67,7 +67,7 @@ export class CallConnector {
     let upAt: number | undefined;
     let over = false;
     const handle = userAgent.thirdPartyCall(
-      { a: aUri.uri, b: bUri.uri, from, bFrom, ...(headers.length === 0 ? {} : { headers }) },
+      { a: aUri.uri, b: bUri.uri, aTo: `<${a.uri}>`, bTo: `<${b.uri}>`, from, bFrom, ...(headers.length === 0 ? {} : { headers }) },
       {
         onEstablished: () => {
           upAt = this.now();
