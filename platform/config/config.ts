@@ -171,6 +171,9 @@ const scscfSchema = z
     asTimeoutMs: z.number().int().min(100).max(60_000).default(2000),
     /** Lifetime of an original-dialog identifier (ODI) token, ms. */
     odiTtlMs: z.number().int().min(1000).max(3_600_000).default(180_000),
+    /** Our own URI as S-CSCF (From and Contact of third-party REGISTERs, TS 24.229 §5.4.1.7);
+     *  default: our listener address towards each AS. */
+    uri: z.string().regex(/^sips?:/u).optional(),
   })
   .strict();
 

@@ -25,12 +25,19 @@
  *       the request along.
  *  P-Asserted-Identity, P-Charging-Vector, P-Charging-Function-Addresses and P-Served-User are
  *  copied like every other header (the S-CSCF is in our trust domain).
+ *
+ * A third-party REGISTER (24.229 §5.4.1.7 / §5.7.1.1: Request-URI us, From a trusted S-CSCF,
+ * no Route) is answered here with 200 and the same Expires; the served user's registration
+ * state it reports fills `regstate` for later ISC requests whose P-Served-User lacks it.
  */
 import { lookup } from 'node:dns/promises';
 import type { Logger } from '../log/logger.js';
 import {
   addRetargetHistory,
+  AsRegistrations,
   checkIscRoutes,
+  checkThirdPartyRegister,
+  readThirdPartyRegisterBody,
   determineIscSession,
   isRetarget,
   parseTrustedScscfs,
@@ -125,6 +132,8 @@ export class IscStage implements RequestStage {
   readonly #host: ServiceHost;
   readonly #asUri: SipUri | undefined;
   readonly #runner: DecisionRunner;
+  /** Served users' registration state from third-party REGISTERs (24.229 §5.7.1.1). */
+  readonly registrations = new AsRegistrations();
 
   constructor(options: IscStageOptions) {
     this.#options = options;
@@ -146,6 +155,7 @@ export class IscStage implements RequestStage {
 
   async handle(incoming: IncomingRequest): Promise<StageOutcome> {
     const { request, transaction } = incoming;
+    if (request.method === 'REGISTER') return this.#thirdPartyRegister(incoming);
     if (request.method === 'ACK' || request.method === 'CANCEL' || !request.hasHeader('Route') || isInDialog(request)) return 'continue';
     let routes;
     try {
@@ -187,6 +197,11 @@ export class IscStage implements RequestStage {
       return 'handled';
     }
     if (session.warnings.length > 0) this.#logger.info({ callId: request.callId, warnings: session.warnings }, 'ISC request');
+    // No regstate from the S-CSCF: what its last third-party REGISTER said, if any.
+    if (session.registered === undefined) {
+      const registered = this.registrations.registered(session.aor);
+      if (registered !== undefined) session.registered = registered;
+    }
     setIscFacts(request, { ...session, scscfRoute });
 
     if (!NOT_FOR_SERVICES.has(request.method)) {
@@ -211,6 +226,36 @@ export class IscStage implements RequestStage {
       }
     }
     this.#sendBack(incoming, this.#options.recordRoute ?? false);
+    return 'handled';
+  }
+
+  /**
+   * TS 24.229 §5.4.1.7 / §5.7.1.1: a third-party REGISTER from a trusted S-CSCF (Request-URI
+   * us, From the S-CSCF, sent from a trusted address) is answered 200 with the expiry it
+   * carried — never challenged: the S-CSCF authenticated the user — and the served user's
+   * registration state is kept. Any other REGISTER goes on to the ordinary stages.
+   */
+  async #thirdPartyRegister(incoming: IncomingRequest): Promise<StageOutcome> {
+    const { request, transaction } = incoming;
+    const check = checkThirdPartyRegister(request, (uri) => this.#isOwn(uri), this.#options.trusted);
+    if (check.kind === 'not-for-us') return 'continue';
+    const source = transaction.flow.remote.address;
+    if (!(await this.#options.trusted.isTrustedSource(source))) {
+      this.#logger.info({ callId: request.callId, source }, 'REGISTER naming a trusted S-CSCF from an untrusted address: no third-party treatment');
+      return 'continue';
+    }
+    if (check.kind === 'invalid') {
+      incoming.reply(400, `Bad Request (${check.reason})`);
+      return 'handled';
+    }
+    const body = readThirdPartyRegisterBody(request);
+    this.registrations.apply(check, body);
+    this.#logger.info(
+      { servedUser: check.servedUser, expires: check.expires, scscf: check.scscf, serviceInfo: body.serviceInfo !== undefined, includedRequest: body.includedRequest !== undefined, includedResponse: body.includedResponse !== undefined },
+      check.expires === 0 ? 'third-party de-registration' : 'third-party registration',
+    );
+    // §5.7.1.1: the 200 carries the same expiration value as the REGISTER.
+    incoming.reply(200, 'OK', [{ name: 'Expires', value: String(check.expires) }]);
     return 'handled';
   }
 

@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../log/logger.js';
 import type { Registrar } from '../registrar/registrar.js';
-import type { SipRequest } from '../sip/index.js';
+import type { HeaderField, SipRequest, SipResponse } from '../sip/index.js';
 import { authenticatedIdentity } from './auth-stage.js';
 import type { IncomingRequest, RequestStage, StageOutcome } from './request-stage.js';
 
@@ -44,11 +44,27 @@ export type RegisterHook = (
   context: RegisterContext,
 ) => Promise<RegisterHookResult>;
 
+/** A REGISTER that changed bindings and was answered 2xx (a query — no Contact — is not one). */
+export interface RegisteredNotice {
+  request: SipRequest;
+  /** The 2xx as sent. */
+  response?: SipResponse;
+  /** `user@domain`, the To AOR. */
+  aor: string;
+  /** Granted expiry in seconds: the longest binding left (0 when none is left). */
+  expires: number;
+  /** Bindings existed before this REGISTER. */
+  wasRegistered: boolean;
+}
+
 export interface RegistrarStageOptions {
   registrar: Registrar;
   logger: Logger;
   forwardForeign?: boolean;
   registerHook?: RegisterHook;
+  /** Called after our 2xx to a REGISTER that registered, refreshed or removed bindings (the
+   *  S-CSCF's third-party registration, 24.229 §5.4.1.7). Not awaited; must not throw. */
+  afterRegister?: (notice: RegisteredNotice) => void;
 }
 
 export class RegistrarStage implements RequestStage {
@@ -85,6 +101,8 @@ export class RegistrarStage implements RequestStage {
       }
       return 'handled';
     }
+    const after = aor !== undefined && request.hasHeader('Contact') ? this.#options.afterRegister : undefined;
+    const wasRegistered = after ? await registrar.location.lookup(`sip:${aor}`).then((found) => found.kind === 'found', () => false) : false;
     const result = await registrar.register(request, {
       protocol: flow.protocol,
       address: flow.remote.address,
@@ -96,6 +114,27 @@ export class RegistrarStage implements RequestStage {
       const body = hook?.kind === 'download' && hook.body && result.status === 200 ? hook.body : undefined;
       incoming.reply(result.status, result.reason, result.headers, body);
     }
+    if (after && aor !== undefined && result.status >= 200 && result.status < 300) {
+      const response = transaction.finalResponse;
+      const notice: RegisteredNotice = { request, aor, expires: grantedExpiry(result.headers), wasRegistered, ...(response ? { response } : {}) };
+      try {
+        after(notice);
+      } catch (error) {
+        this.#logger.error({ err: error, aor }, 'afterRegister callback threw');
+      }
+    }
     return 'handled';
   }
+}
+
+/** The longest `expires` among the bindings the 200 lists (RFC 3261 §10.3 step 8). */
+function grantedExpiry(headers: readonly HeaderField[]): number {
+  let longest = 0;
+  for (const header of headers) {
+    if (header.name.toLowerCase() !== 'contact') continue;
+    // Parameters after the name-addr only: the URI inside <> may carry its own.
+    const match = /;\s*expires\s*=\s*(\d+)/iu.exec(header.value.slice(header.value.lastIndexOf('>') + 1));
+    if (match) longest = Math.max(longest, Number(match[1]));
+  }
+  return longest;
 }

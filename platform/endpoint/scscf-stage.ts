@@ -46,6 +46,10 @@ import { authenticatedIdentity } from './auth-stage.js';
 import { targetsFromBindings, type ReceivedRouting } from './proxy-stage.js';
 import type { IncomingRequest, RequestStage, StageOutcome } from './request-stage.js';
 import { addressedToServer, isInDialog } from './route-stage.js';
+import { ThirdPartyRegistration, type RegisterNotice, type ThirdPartyResult } from './scscf-stage-third-party-register.js';
+import type { UserAgentCore } from './user-agent-core.js';
+import type { BindingChange } from '../registrar/index.js';
+import type { BindingRepository } from '../store/binding-repository.js';
 
 /** The `scscf` section of the configuration. */
 export interface ScscfSettings {
@@ -54,6 +58,9 @@ export interface ScscfSettings {
   asTimeoutMs?: number;
   /** Lifetime of an ODI token in ms (default 180 000: Timer C plus margin). */
   odiTtlMs?: number;
+  /** Our URI as From and Contact of third-party REGISTERs (24.229 §5.4.1.7); default the
+   *  listener address towards each AS. (Needs a `scscf.uri` key in the config schema.) */
+  uri?: string;
 }
 
 export interface ScscfStageOptions extends ScscfSettings {
@@ -66,6 +73,11 @@ export interface ScscfStageOptions extends ScscfSettings {
   /** Forking and timers for location-service targets at the end of a chain. */
   forwarding?: ForwardOptions;
   receivedRouting?: ReceivedRouting;
+  /** The UA core: third-party REGISTERs (24.229 §5.4.1.7) are sent through it; absent: none. */
+  userAgent?: Pick<UserAgentCore, 'sendRequest'>;
+  /** Network-initiated de-registration after a SESSION_TERMINATED third-party REGISTER
+   *  failure (see networkDeregistration); absent: such failures are only logged. */
+  deregister?: (aor: string) => Promise<unknown>;
 }
 
 type Direction = 'originating' | 'terminating';
@@ -91,7 +103,8 @@ interface ChainState {
   leg?: AsLeg;
 }
 
-/** Never subject to iFCs here: hop-by-hop, and REGISTER (third-party registration is not built). */
+/** Never subject to the ODI chain: hop-by-hop, and REGISTER (third-party registration instead:
+ *  `afterRegister`, run by the registrar stage after our 200, 24.229 §5.4.1.7). */
 const NOT_TRIGGERED = new Set(['REGISTER', 'ACK', 'CANCEL']);
 
 export class ScscfStage {
@@ -104,6 +117,11 @@ export class ScscfStage {
   readonly trigger: RequestStage;
   /** Place first, before the ISC and route stages. */
   readonly odiReturn: RequestStage;
+  /** Third-party registration (with a `userAgent`): pass as RegistrarStage `afterRegister`. */
+  readonly afterRegister: ((notice: RegisterNotice) => void) | undefined;
+  /** Registrar binding events: the last binding expiring is a de-registration to notify. */
+  readonly onBindingChange: (change: BindingChange) => void;
+  readonly #thirdParty: ThirdPartyRegistration | undefined;
 
   constructor(options: ScscfStageOptions) {
     this.#options = options;
@@ -113,6 +131,33 @@ export class ScscfStage {
     this.#asTimeoutMs = options.asTimeoutMs ?? 2000;
     this.trigger = { name: 'scscf', handle: (incoming) => this.#trigger(incoming) };
     this.odiReturn = { name: 'scscf-odi', handle: (incoming) => this.#odiReturn(incoming) };
+    const thirdParty = options.userAgent
+      ? new ThirdPartyRegistration({
+          profiles: this.#profiles,
+          userAgent: options.userAgent,
+          identity: options.proxy.identity,
+          location: options.location,
+          isOwn: (name) => this.#isOwn(name),
+          logger: this.#logger.child({ role: 'third-party-register' }),
+          ...(options.deregister ? { deregister: options.deregister } : {}),
+          ...(options.uri !== undefined ? { scscfUri: options.uri } : {}),
+        })
+      : undefined;
+    this.#thirdParty = thirdParty;
+    this.afterRegister = thirdParty ? (notice) => void this.notifyRegistration(notice) : undefined;
+    this.onBindingChange = (change) => thirdParty?.onBindingChange(change);
+  }
+
+  /** Sends the third-party REGISTERs for one REGISTER (24.229 §5.4.1.7); resolves when all
+   *  were answered. Never rejects: failures are logged. */
+  async notifyRegistration(notice: RegisterNotice): Promise<ThirdPartyResult[]> {
+    if (!this.#thirdParty) return [];
+    try {
+      return await this.#thirdParty.notify(notice);
+    } catch (error) {
+      this.#logger.error({ err: error, aor: notice.aor }, 'third-party registration failed');
+      return [];
+    }
   }
 
   /** Live chain entries (for tests and metrics). */
@@ -347,6 +392,20 @@ export class ScscfStage {
         this.#options.proxy.forward(transaction, request, [{ uri: request.uri }], this.#options.forwarding ?? {});
     }
   }
+}
+
+/**
+ * The network-initiated de-registration a failed third-party REGISTER calls for (24.229
+ * §5.4.1.7 with DefaultHandling SESSION_TERMINATED): every binding of the user goes, and the
+ * location service forgets its cached answer. (Registrar binding events are not emitted: the
+ * registrar offers no removal outside a REGISTER.)
+ */
+export function networkDeregistration(bindings: Pick<BindingRepository, 'removeAll'>, location: Pick<LocationService, 'invalidate'>): (aor: string) => Promise<number> {
+  return async (aor) => {
+    const removed = await bindings.removeAll(aor);
+    location.invalidate(aor);
+    return removed.length;
+  };
 }
 
 function markResponsive(leg: AsLeg): void {

@@ -1,11 +1,13 @@
 /**
  * The services stage: offers each initial request to the registered service engines (CPL, the
- * app container, SIP-CGI) and carries out the first Decision that is not `continue`.
+ * app container, SIP-CGI) as one chain, and carries out what the chain decides.
  *
  * Order: the caller's services (originating: the request was authenticated as one of our
  * users) run before the callee's (terminating: the Request-URI is one of our users), as an
  * originating service may change where the call goes. Within a direction, engines run in the
- * order given. When every engine continues, the proxy stage routes the request as usual.
+ * order given. A service that proxies to one target hands the request, as proxied, to the next
+ * service (see #decideFrom); any other decision is carried out. When every engine continues,
+ * the proxy stage routes the request as usual.
  *
  * A `proxy` decision goes through the proxy core; when its branches produce no 2xx, the
  * engine's `onOutcome` is asked what next (CPL's busy / noanswer / redirection / failure
@@ -20,7 +22,8 @@ import type { B2buaDecision } from '../services/user-agent.js';
 import { carryOutB2bua, createUserAgentService } from './user-agent-service.js';
 import { DecisionRunner, forwardOptionsOf, type CarryOut } from './decision-runner.js';
 import type { UserAgentCore } from './user-agent-core.js';
-import type { ServiceTarget } from '../services/decision.js';
+import type { Decision, ServiceTarget } from '../services/decision.js';
+import { composeProxy } from '../services/decision-chain.js';
 import { applyMessageEdits } from '../services/message-edits.js';
 import type { ServiceCall, ServiceDirection, ServiceEngine, ServiceHost } from '../services/service-engine.js';
 import { formatUri, parseUri, type SipRequest } from '../sip/index.js';
@@ -73,33 +76,58 @@ export class ServicesStage implements RequestStage {
     if (this.#options.engines.length === 0 || NOT_FOR_SERVICES.has(request.method) || isInDialog(request)) return 'continue';
     if (addressedToServer(request, this.#options.proxy.identity, this.#options.domains)) return 'continue';
     const flow = transaction.flow;
-    const source = { protocol: flow.protocol, address: flow.remote.address, port: flow.remote.port };
     const caller = authenticatedIdentity(request);
-    const callee = this.#options.registrar.location.aorOf(request.uri);
-    const calls: Array<{ direction: ServiceDirection; aor: string }> = [];
-    if (caller) calls.push({ direction: 'originating', aor: caller.aor });
-    if (callee) calls.push({ direction: 'terminating', aor: callee });
+    const context: ChainContext = {
+      ...(caller ? { caller: caller.aor } : {}),
+      source: { protocol: flow.protocol, address: flow.remote.address, port: flow.remote.port },
+      local: { address: flow.local.address, port: flow.local.port },
+    };
+    const { decision, engines } = await this.#decideFrom(0, request, context);
+    if (decision.kind === 'continue') return 'continue';
+    const engine = engines.join('→');
+    this.#logger.debug({ engine, decision: decision.kind, callId: request.callId }, 'services decided');
+    await this.#runner.carryOut(incoming, decision, engine);
+    return 'handled';
+  }
 
-    for (const { direction, aor } of calls) {
-      const call: ServiceCall = {
+  /**
+   * The chain of services from `position` on (issue 5 §4, like an S-CSCF's iFC chain): the
+   * caller's services (originating) in engine order, then the callee's (terminating) for the
+   * request as it is by then. A service that proxies to one target passes the request, as it
+   * would be sent there, on to the rest of the chain; the rest decides, and the upstream service
+   * stays on the path (composeProxy: it hears the outcome as its own). Any other decision ends
+   * the chain. Positions: 0…n−1 originating, n…2n−1 terminating, n engines.
+   */
+  async #decideFrom(position: number, request: SipRequest, context: ChainContext): Promise<{ decision: Decision; engines: string[] }> {
+    const engines = this.#options.engines;
+    const n = engines.length;
+    for (let p = position; p < 2 * n; p++) {
+      const direction: ServiceDirection = p < n ? 'originating' : 'terminating';
+      const aor = direction === 'originating' ? context.caller : this.#options.registrar.location.aorOf(request.uri);
+      if (aor === undefined) {
+        if (direction === 'terminating') break;
+        p = n - 1; // no caller of ours: on to the callee's services
+        continue;
+      }
+      const engine = engines[p % n]!;
+      if (engine.directions && !engine.directions.includes(direction)) continue;
+      const decision = await engine.decide({
         request,
         direction,
         aor,
-        ...(caller ? { authenticatedAs: caller.aor } : {}),
-        source,
-        local: { address: flow.local.address, port: flow.local.port },
+        ...(context.caller ? { authenticatedAs: context.caller } : {}),
+        source: context.source,
+        local: context.local,
         host: this.host,
-      };
-      for (const engine of this.#options.engines) {
-        if (engine.directions && !engine.directions.includes(direction)) continue;
-        const decision = await engine.decide(call);
-        if (decision.kind === 'continue') continue;
-        this.#logger.debug({ engine: engine.name, direction, decision: decision.kind, callId: request.callId }, 'service decided');
-        await this.#runner.carryOut(incoming, decision, engine.name);
-        return 'handled';
-      }
+      });
+      if (decision.kind === 'continue') continue;
+      const onward = decision.kind === 'proxy' && decision.targets.length === 1 ? proxiedRequest(request, decision.targets[0]!) : undefined;
+      if (decision.kind !== 'proxy' || onward === undefined) return { decision, engines: [engine.name] };
+      const downstream = await this.#decideFrom(p + 1, onward, context);
+      if (downstream.decision.kind === 'continue') return { decision, engines: [engine.name] };
+      return { decision: await composeProxy(decision, downstream.decision), engines: [engine.name, ...downstream.engines] };
     }
-    return 'continue';
+    return { decision: { kind: 'continue' }, engines: [] };
   }
 
   /** The server answers the INVITE itself and calls the target on a new leg (an AOR of ours is
@@ -144,6 +172,27 @@ export class ServicesStage implements RequestStage {
     }
     return out;
   }
+}
+
+interface ChainContext {
+  /** The AOR the caller authenticated as, when one of ours. */
+  caller?: string;
+  source: ServiceCall['source'];
+  local: NonNullable<ServiceCall['local']>;
+}
+
+/** The request as a service's single-target proxy would send it: its edits applied and the
+ *  target as Request-URI. Undefined when the target is not a URI (the proxy skips it too). */
+function proxiedRequest(request: SipRequest, target: ServiceTarget): SipRequest | undefined {
+  let uri;
+  try {
+    uri = parseUri(target.uri);
+  } catch {
+    return undefined;
+  }
+  const copy = target.edits ? applyMessageEdits(request, target.edits) : request.clone();
+  copy.uri = uri;
+  return copy;
 }
 
 function toTargets(contacts: readonly ServiceTarget[]): ProxyTarget[] {

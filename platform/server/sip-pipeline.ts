@@ -25,7 +25,7 @@ import { RegistrarStage, type RegisterHook } from '../endpoint/registrar-stage.j
 import { addressedToServer, RouteStage } from '../endpoint/route-stage.js';
 import { createServiceHost, ServicesStage } from '../endpoint/services-stage.js';
 import { createIscStage, originatingRouteOf, type IscSettings } from '../endpoint/isc-stage.js';
-import { ScscfStage, type ScscfSettings } from '../endpoint/scscf-stage.js';
+import { networkDeregistration, ScscfStage, type ScscfSettings } from '../endpoint/scscf-stage.js';
 import type { ProfileTextSource } from '../isc/scscf/index.js';
 import { contactFromTransport } from '../endpoint/user-agent-contact.js';
 import { UserAgentCore } from '../endpoint/user-agent-core.js';
@@ -161,8 +161,12 @@ export function buildSipPipeline(options: SipPipelineOptions): SipPipeline {
           logger,
           ...(options.forwarding ? { forwarding: options.forwarding } : {}),
           ...(options.receivedRouting ? { receivedRouting: options.receivedRouting } : {}),
+          // Third-party REGISTER (24.229 §5.4.1.7) and its SESSION_TERMINATED de-registration.
+          userAgent,
+          deregister: networkDeregistration(store.bindings, registrar.location),
         })
       : undefined;
+  if (scscf) registrar.onBindingChange(scscf.onBindingChange);
   const endpoint = new Endpoint(
     [
       // A request coming back from an AS with our ODI Route (read before RouteStage pops it).
@@ -179,7 +183,12 @@ export function buildSipPipeline(options: SipPipelineOptions): SipPipeline {
         logger,
         ...(auth.authenticateRequests !== undefined ? { authenticateRequests: auth.authenticateRequests } : {}),
       }),
-      new RegistrarStage({ registrar, logger, ...(options.registerHook ? { registerHook: options.registerHook } : {}) }),
+      new RegistrarStage({
+        registrar,
+        logger,
+        ...(options.registerHook ? { registerHook: options.registerHook } : {}),
+        ...(scscf?.afterRegister ? { afterRegister: scscf.afterRegister } : {}),
+      }),
       // iFC triggering needs the authenticated caller and leaves REGISTER to the registrar.
       ...(scscf ? [scscf.trigger] : []),
       services,

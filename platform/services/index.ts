@@ -14,6 +14,7 @@ export type {
   ServiceTarget,
 } from './decision.js';
 export { applyMessageEdits } from './message-edits.js';
+export { answerThrough, composeProxy, outcomeOf } from './decision-chain.js';
 export { classifyOutcome } from './decision.js';
 export type {
   LookupResult,

@@ -5,3 +5,4 @@ export { nextExternalIfc, type ChainStep } from './chain-cursor.js';
 export { pServedUserValue, type SessionDirection } from './served-user-header.js';
 export { ProfileCache, type CompiledProfile, type ProfileTextSource } from './profile-cache.js';
 export { checkServiceProfile, type ProfileUploadCheck } from './profile-upload.js';
+export { imsServiceInfoXml, multipartMixed, thirdPartyRegisterBody, thirdPartyRegisterSpec, type RegisterBody, type ThirdPartyRegisterInput, type ThirdPartyRegisterSpec } from './third-party-register.js';

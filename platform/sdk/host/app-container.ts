@@ -2,8 +2,9 @@
  * The app container assembled for the server: apps database, key-value store, capabilities
  * (inversify), sandbox runtime, service engine and deploy manager — one per server, shared by
  * the engine list and the HTTP routes (`appContainerFor(context)` returns the same instance for
- * the same context). Stored apps are loaded in the background at start; CLI deploys are picked
- * up every `apps.syncMs`.
+ * the same context). Stored apps are loaded in the background at start, then the application
+ * sessions and timers stored before the last stop are restored (those of apps that no longer
+ * load are dropped); CLI deploys are picked up every `apps.syncMs`.
  */
 import type { z } from 'zod';
 import { AppRuntime } from '../../container/index.js';
@@ -16,6 +17,7 @@ import { openAppsDatabase } from './apps-database.js';
 import { CallRegistry } from './call-registry.js';
 import { capabilityProviders, createCapabilityContainer } from './capability-bindings.js';
 import { createSqliteKv, type KvBackend } from './kv-store.js';
+import { createSqliteSessionPersistence } from './sqlite-session-persistence.js';
 import type { ServiceHostRef } from './uac-capability.js';
 import type { ServiceHost } from '../../services/index.js';
 
@@ -62,6 +64,7 @@ export function appContainerFor(context: AppContainerContext): AppContainer {
     logger: context.logger,
     selection: config.selection,
     sessionExpiryMs: config.sessionExpiryMs,
+    sessionPersistence: createSqliteSessionPersistence(db, context.logger),
     calls,
     ...(context.tracing ? { callMarker: context.tracing.tracer } : {}),
   });
@@ -69,7 +72,15 @@ export function appContainerFor(context: AppContainerContext): AppContainer {
     onUndeployed: (name) => engine.dropApp(name),
     stats: (name) => engine.stats(name),
   });
-  const loaded = manager.sync().catch((error: unknown) => context.logger.error({ err: error }, 'loading stored apps failed'));
+  const loaded = manager
+    .sync()
+    .catch((error: unknown) => context.logger.error({ err: error }, 'loading stored apps failed'))
+    // After the apps: a restored timer that is overdue fires at once and needs its app loaded.
+    .then(() => {
+      const restored = engine.sessions.restore((app) => runtime.manifest(app) !== undefined);
+      if (restored.sessions > 0 || restored.dropped.length > 0) context.logger.info(restored, 'application sessions restored');
+    })
+    .catch((error: unknown) => context.logger.error({ err: error }, 'restoring application sessions failed'));
   manager.startSync(config.syncMs);
   let unwatch: (() => void) | undefined;
   context.onStop(async () => {

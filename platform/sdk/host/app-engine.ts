@@ -27,8 +27,9 @@ import { APP_EVENTS, PERMISSIONS, type WireAction, type WireB2buaOutcome, type W
 import { asJson, type AppEventSink } from './app-events.js';
 import { CallRegistry } from './call-registry.js';
 import { AppSessionStore, type HostClock, type HostSession } from './app-sessions.js';
-import { answerThrough, composeProxy } from './app-chain.js';
+import { answerThrough, composeProxy } from '../../services/index.js';
 import { createAppSelector, type AppSelection, type AppSelector, type SelectedApp } from './app-selection.js';
+import type { SessionPersistence } from './session-persistence.js';
 import { toWireOutcome, toWireRequest, toWireResponse } from './wire.js';
 import { parseWireResult } from './wire-result.js';
 
@@ -43,6 +44,9 @@ export interface AppEngineOptions {
   readonly sessionExpiryMs?: number;
   /** Time for session expiry and app timers (default real time; the test kit's virtual clock). */
   readonly clock?: HostClock;
+  /** Keeps application sessions and timers across a restart (default none: memory only);
+   *  stored ones come back with `sessions.restore()`. */
+  readonly sessionPersistence?: SessionPersistence;
   /** Where bridged calls are kept for `ctx.calls` (the registry given to
    *  `createCapabilityContainer({ calls })`); default a registry of the engine's own. */
   readonly calls?: CallRegistry;
@@ -112,6 +116,7 @@ export function createAppEngine(options: AppEngineOptions): AppEngine {
   const sessions = new AppSessionStore({
     ...(options.sessionExpiryMs === undefined ? {} : { expiryMs: options.sessionExpiryMs }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.sessionPersistence === undefined ? {} : { persistence: options.sessionPersistence }),
     onTimer: (session, timer) => void deliverTimer(session, timer),
     onExpired: (session) => void expire(session),
   });

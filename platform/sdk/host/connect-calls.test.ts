@@ -108,6 +108,9 @@ describe('ctx.calls.connect through the app engine', () => {
     expect(started[0]!.spec).toEqual({
       a: 'sip:alice@192.0.2.2:5070',
       b: 'sip:carol@192.0.2.9',
+      // To names the party; the Request-URI is alice's registered contact.
+      aTo: '<sip:alice@sb.test>',
+      bTo: '<sip:carol@192.0.2.9>',
       from: '<sip:c2d@sb.test>',
       bFrom: '<sip:alice@sb.test>',
       headers: [{ name: 'X-Click', value: '1' }],

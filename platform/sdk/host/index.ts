@@ -7,7 +7,6 @@ export { createAppEngine, type AppEngine, type AppEngineOptions, type AppEngineS
 export { AppManager, type AppAdmin, type AppListing, type AppManagerOptions } from './app-manager.js';
 export { AppRepository, type AppRecord, type AppRecordState } from './app-repository.js';
 export { appSelectionSchema, createAppSelector, selectApps, type AppSelection, type AppSelectionRule, type AppSelector, type SelectedApp } from './app-selection.js';
-export { composeProxy, outcomeOf } from './app-chain.js';
 export { formatAppMetrics } from './app-metrics.js';
 export { parseDarProperties, type DarEntry, type DarParseResult } from './dar-properties.js';
 export { appOf, criteriaSelector, subscriptionSelector } from './ifc-selection.js';

@@ -1,14 +1,17 @@
 /**
- * Application composition (issue 5 §4, JSR 289 §15 / the S-CSCF's iFC chain, 24.229 §5.4.3.2):
- * when an app proxies a request to one target, the request goes on to the next app of the chain
- * (which sees that target as its Request-URI), then to normal routing. Upstream apps stay on the
- * path as proxies: the answer of the downstream part reaches them as their proxy outcome, and
- * what they decide then (another proxy, a reply, or letting the response through) wins.
+ * Service composition (issue 5 §4, JSR 289 §15 / the S-CSCF's iFC chain, 24.229 §5.4.3.2): when
+ * a service (an app, a CPL script, a SIP-CGI script) proxies a request to one target, the
+ * request goes on to the next service of the chain (which sees that target as its Request-URI),
+ * then to normal routing. Upstream services stay on the path as proxies: the answer of the
+ * downstream part reaches them as their proxy outcome, and what they decide then (another
+ * proxy, a reply, or letting the response through) wins.
  *
- * Expressed with the one-transaction Decision interface (platform/services): the downstream
- * app's decision is what the core executes; the upstream app's `onOutcome` is wrapped around it.
+ * Expressed with the one-transaction Decision interface: the downstream decision is what the
+ * core executes; the upstream `onOutcome` is wrapped around it. Used between apps inside the
+ * app engine and between engines in the services stage.
  */
-import type { B2buaDecision, BranchOutcome, Decision, MessageEdits, ProxyDecision, ServiceTarget } from '../../services/index.js';
+import type { BranchOutcome, Decision, MessageEdits, ProxyDecision, ServiceTarget } from './decision.js';
+import type { B2buaDecision } from './user-agent.js';
 
 const CONTINUE: Decision = { kind: 'continue' };
 
@@ -31,7 +34,18 @@ export async function composeProxy(upstream: ProxyDecision, downstream: Decision
           ...(upstream.options?.recordRoute || downstream.options?.recordRoute ? { recordRoute: true } : {}),
         },
         ...(downstream.onResponse !== undefined ? { onResponse: downstream.onResponse } : upstream.onResponse !== undefined ? { onResponse: upstream.onResponse } : {}),
-        ...(downstream.provisional !== undefined ? { provisional: downstream.provisional } : {}),
+        // The caller hears the provisional responses of every service on the path, upstream first.
+        ...(upstream.provisional !== undefined || downstream.provisional !== undefined
+          ? { provisional: [...(upstream.provisional ?? []), ...(downstream.provisional ?? [])] }
+          : {}),
+        ...(upstream.onCancel !== undefined || downstream.onCancel !== undefined
+          ? {
+              onCancel: () => {
+                downstream.onCancel?.();
+                upstream.onCancel?.();
+              },
+            }
+          : {}),
         onOutcome: async (outcome) => {
           const next = downstream.onOutcome === undefined ? CONTINUE : await downstream.onOutcome(outcome);
           if (outcome.kind === 'success') {

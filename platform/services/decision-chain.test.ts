@@ -4,8 +4,8 @@
  * released however the bridge ends.
  */
 import { describe, expect, it } from 'vitest';
-import type { B2buaDecision, B2buaLegs, BranchOutcome, Decision, ProxyDecision } from '../../services/index.js';
-import { answerThrough } from './app-chain.js';
+import type { B2buaDecision, B2buaLegs, BranchOutcome, Decision, ProxyDecision } from './index.js';
+import { answerThrough } from './decision-chain.js';
 
 function upstreamApp(answer: (outcome: BranchOutcome) => Decision = () => ({ kind: 'continue' })): { decision: ProxyDecision; seen: BranchOutcome[] } {
   const seen: BranchOutcome[] = [];
