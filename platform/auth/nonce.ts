@@ -64,7 +64,9 @@ export class NonceService {
   check(nonce: string, realm: string): NonceCheck {
     if (!NONCE_TEXT.test(nonce)) return { status: 'invalid' };
     const raw = Buffer.from(nonce, 'base64url');
-    if (raw.length !== NONCE_BYTES) return { status: 'invalid' };
+    // Only the canonical encoding counts: base64url's last character carries spare bits that
+    // decoding ignores, so a changed nonce could otherwise decode to the same octets.
+    if (raw.length !== NONCE_BYTES || raw.toString('base64url') !== nonce) return { status: 'invalid' };
     const body = raw.subarray(0, TIMESTAMP_BYTES + RANDOM_BYTES);
     const tag = raw.subarray(TIMESTAMP_BYTES + RANDOM_BYTES);
     // Check every secret (no early exit) so timing does not tell which one matched.

@@ -296,7 +296,7 @@ describe('CgiEngine: CANCEL and ACK (§5.10, §5.11.1)', () => {
       [
         'if [ "$REQUEST_METHOD" = INVITE ]; then printf "CGI-AGAIN yes SIP/2.0\\nSIP/2.0 200 OK\\nContact: <sip:cgi@sip.example.com>\\n"; exit 0; fi',
         'if [ "$REQUEST_METHOD" = ACK ]; then echo "ack" >> "$LOG"; exit 0; fi',
-        'sleep 0.15; echo "response" >> "$LOG"',
+        'sleep 0.8; echo "response" >> "$LOG"',
       ].join('\n'),
     );
     const e = engine();
