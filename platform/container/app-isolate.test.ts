@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AppIsolate, type EntryMode } from './app-isolate.js';
+import { AppIsolate, FAST_ENTRY_MAX_WALL_MS, FAST_SLOW_ENTRIES, type EntryMode, type FastPathState } from './app-isolate.js';
 import type { AppBundle } from './bundle-app.js';
 import { IsolateLoadError, PayloadCopyError, type GuestHostCall, type IsolateCallbacks } from './isolate-handle.js';
 import { buildApp, removeAppFolders } from './test-support.js';
@@ -218,5 +218,25 @@ describe('AppIsolate loading', () => {
     expect([...a.handlers].sort()).toEqual(['bye', 'invite']);
     expect([...b.handlers].sort()).toEqual(['invite', 'register']);
     expect(await b.dispatch({ eventId: 1, name: 'register', sessionKey: 'k', payload: null, cpuBudgetMs: 50 })).toMatchObject({ ok: true, value: 'r' });
+  });
+
+  it('fast path: sync entries that hold this thread over 10 ms of wall time demote the version to the pool for good', async () => {
+    const app = await buildApp(`export default { quick: () => 1, hold() { const end = Date.now() + 12; while (Date.now() < end) {} return 2; } };`);
+    const callbacks: IsolateCallbacks = { hostCall: () => {}, log: () => {}, catastrophic: () => {} };
+    const state: FastPathState = { fast: true, slow: 0, entries: 0, probation: 0 };
+    const isolate = await AppIsolate.create({ appName: 'holds', version: '1.0.0', code: app.code, memoryMb: 16, loadTimeoutMs: 1000 }, callbacks, 'adaptive', state);
+    open.push(isolate);
+    let eventId = 0;
+    const run = (name: string) => isolate.dispatch({ eventId: ++eventId, name, sessionKey: 'k', payload: null, cpuBudgetMs: 50 });
+    expect(await run('quick')).toMatchObject({ ok: true, value: 1 });
+    expect(state).toMatchObject({ fast: true, slow: 0 });
+    expect(FAST_ENTRY_MAX_WALL_MS).toBeLessThan(12);
+    for (let i = 1; i < FAST_SLOW_ENTRIES; i++) expect(await run('hold')).toMatchObject({ ok: true, value: 2 });
+    expect(state).toMatchObject({ fast: true, slow: FAST_SLOW_ENTRIES - 1 });
+    expect(await run('hold')).toMatchObject({ ok: true, value: 2 });
+    expect(state.fast).toBe(false);
+    // Demoted, not broken: later entries go through isolated-vm's pool.
+    expect(await run('quick')).toMatchObject({ ok: true, value: 1 });
+    expect(state.fast).toBe(false);
   });
 });

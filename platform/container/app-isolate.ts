@@ -31,7 +31,8 @@ import { APP_LOG_LEVELS, type AppLogLevel, type Cloneable } from './types.js';
  * `adaptive`: entries run with `applySync` on this thread (no thread hand-off: the crossing costs
  * what the guest computes) after a probation of `FAST_PROBATION_ENTRIES` pool entries, while the
  * app version behaves: no fault, and fewer than
- * `FAST_SLOW_ENTRIES` entries over `FAST_ENTRY_MAX_NS` (20 ms) of CPU. A fault (a loop, a memory
+ * `FAST_SLOW_ENTRIES` entries over `FAST_ENTRY_MAX_NS` (20 ms) of CPU or `FAST_ENTRY_MAX_WALL_MS`
+ * (10 ms) of wall time on this thread. A fault (a loop, a memory
  * bomb, a throw) or the third slow entry moves the version to `async` entries for good, so a
  * runaway app can stall this thread once, for at most its CPU budget, and never again
  * (platform/container README, "Fast path").
@@ -60,6 +61,10 @@ export const FAST_SLOW_ENTRIES = 3;
 /** CPU per entry counted as slow (20 ms: a cold first entry compiling the SDK, a GC pause or
  *  preemption on a loaded machine stay under it; a loop faults at its budget anyway). */
 export const FAST_ENTRY_MAX_NS = 20_000_000n;
+
+/** Wall time of a sync entry on this thread counted as slow: the thread's event loop stood still
+ *  that long, whatever the cause (CPU, a lock, preemption on a loaded machine). */
+export const FAST_ENTRY_MAX_WALL_MS = 10;
 
 /** What the guest driver answers from `dispatch` or reports through `complete` (validated). */
 type GuestReply =
@@ -97,6 +102,8 @@ export class AppIsolate implements IsolateHandle {
   #settle: GuestFunction | undefined;
   /** Tail of the entry queue (async mode): one entry at a time keeps `cpuTime` deltas exact. */
   #tail: Promise<void> = Promise.resolve();
+  /** Entries queued on `#tail` that have not finished yet. */
+  #queued = 0;
   #disposed = false;
   #handlers: readonly string[] = [];
 
@@ -267,12 +274,13 @@ export class AppIsolate implements IsolateHandle {
       const timeout = Math.max(1, Math.ceil(Number(leftNs) / 1e6));
       const before = this.#isolate.cpuTime;
       const options = { result: { copy: true as const }, timeout };
-      const sync = this.#mode === 'sync' || (this.#mode === 'adaptive' && this.#fastPath.fast && this.#fastPath.entries >= (this.#fastPath.probation ?? FAST_PROBATION_ENTRIES));
+      const sync = this.#syncEntry();
       if (this.#mode === 'adaptive') this.#fastPath.entries += 1;
       let reply: unknown;
       let failure: unknown;
       let failed = false;
       event.running = true;
+      const wallStarted = sync && this.#mode === 'adaptive' ? performance.now() : 0;
       try {
         const entryArgs = [...args, sync];
         reply = sync ? fn.applySync(undefined, entryArgs, options) : await fn.apply(undefined, entryArgs, options);
@@ -288,7 +296,8 @@ export class AppIsolate implements IsolateHandle {
       }
       const used = this.#isolate.cpuTime - before;
       event.usedNs += used;
-      if (this.#mode === 'adaptive' && (failed || (used > FAST_ENTRY_MAX_NS && ++this.#fastPath.slow >= FAST_SLOW_ENTRIES))) this.#fastPath.fast = false;
+      const slow = used > FAST_ENTRY_MAX_NS || (wallStarted !== 0 && performance.now() - wallStarted > FAST_ENTRY_MAX_WALL_MS);
+      if (this.#mode === 'adaptive' && (failed || (slow && ++this.#fastPath.slow >= FAST_SLOW_ENTRIES))) this.#fastPath.fast = false;
       if (failed) {
         const message = messageOf(failure);
         this.#finish(
@@ -306,10 +315,28 @@ export class AppIsolate implements IsolateHandle {
       this.#deliver(event);
     };
     // A bug here must fail the event, never wedge the entry queue.
-    const guarded = (): Promise<void> =>
-      run().catch((error: unknown) => this.#finish(event, faultOutcome('error', `sandbox host error: ${messageOf(error)}`, event.usedNs)));
-    if (this.#mode === 'sync') void guarded();
-    else this.#tail = this.#tail.then(guarded);
+    const hostFault = (error: unknown): void => this.#finish(event, faultOutcome('error', `sandbox host error: ${messageOf(error)}`, event.usedNs));
+    // A sync entry with nothing queued before it runs now: no promise hop, same order.
+    if (this.#mode === 'sync' || (this.#queued === 0 && this.#syncEntry())) {
+      run().catch(hostFault);
+      return;
+    }
+    this.#queued += 1;
+    const dequeue = (): void => {
+      this.#queued -= 1;
+    };
+    this.#tail = this.#tail.then(() =>
+      run().then(dequeue, (error: unknown) => {
+        dequeue();
+        hostFault(error);
+      }),
+    );
+  }
+
+  /** Whether the next entry runs with `applySync` on this thread (sync mode, or the fast path). */
+  #syncEntry(): boolean {
+    if (this.#mode === 'sync') return true;
+    return this.#mode === 'adaptive' && this.#fastPath.fast && this.#fastPath.entries >= (this.#fastPath.probation ?? FAST_PROBATION_ENTRIES);
   }
 
   /** The isolate went away during an entry: OOM (isolated-vm's message says so) or `dispose()`. */

@@ -22,6 +22,7 @@ import type { GuestLimits } from './guest-prelude.js';
 import { PayloadCopyError, type EventOutcome, type IsolateHandle, type IsolateHost, type IsolateMemory } from './isolate-handle.js';
 import { parseManifest, type AppManifest } from './manifest.js';
 import { COUNTED_FAULTS, type AppEvent, type DispatchResult, type FaultKind } from './types.js';
+import { WallClock } from './wall-clock.js';
 import { createWorkerHost } from './worker-host.js';
 
 export interface AppRuntimeOptions {
@@ -38,8 +39,9 @@ export interface AppRuntimeOptions {
   readonly workers?: number;
   /**
    * `in-process` only: after 5 pool entries, run an app version's entries on this thread with
-   * `applySync` until one faults or the third one takes over 20 ms of CPU (then isolated-vm's
-   * pool, for good). Default false: under heavy CPU load it weakens containment (README).
+   * `applySync` until one faults or the third one takes over 20 ms of CPU or 10 ms of wall time
+   * (then isolated-vm's pool, for good). Default false (README "Fast path": containment under
+   * heavy load).
    */
   readonly fastPath?: boolean | { probationEntries: number };
   /** A custom isolate host (tests, other tiers); overrides `hosting`. */
@@ -118,6 +120,8 @@ export class AppRuntime {
   readonly #maxQueued: number;
   readonly #now: () => number;
   readonly #apps = new Map<string, DeployedEntry>();
+  /** Wall-clock budgets of running events, behind one timer (wall-clock.ts). */
+  readonly #wallClock = new WallClock();
   /** Deploys and undeploys of one app run one after another. */
   readonly #deployTails = new Map<string, Promise<unknown>>();
   #generation = 0;
@@ -347,10 +351,11 @@ export class AppRuntime {
     version.track(eventId, sessionKey, event.name, handle);
     let outcome: EventOutcome;
     try {
-      outcome = await withWallClock(
+      outcome = await this.#withWallClock(
         handle.dispatch({ eventId, name: event.name, sessionKey, payload: event.payload, cpuBudgetMs: limits.cpuMsPerEvent }),
         limits.wallMsPerEvent,
-        () => handle.abandon(eventId),
+        handle,
+        eventId,
       );
     } catch (error) {
       if (!(error instanceof PayloadCopyError)) throw error;
@@ -363,6 +368,34 @@ export class AppRuntime {
       return { ok: true, value: outcome.value, version: version.version, cpuMs: outcome.cpuMs, wallMs: performance.now() - started };
     }
     return this.#faulted(entry, version, sessionKey, event, outcome, started);
+  }
+
+  /** Resolves with a timeout fault once `ms` pass, after telling the isolate to forget the event. */
+  #withWallClock(work: Promise<EventOutcome>, ms: number, handle: IsolateHandle, eventId: number): Promise<EventOutcome> {
+    return new Promise<EventOutcome>((resolve, reject) => {
+      let settled = false;
+      const budget = this.#wallClock.arm(ms, () => {
+        if (settled) return;
+        // Settle first: abandoning may resolve `work` synchronously.
+        settled = true;
+        resolve({ ok: false, fault: 'timeout', message: `wall-clock budget of ${ms} ms per event exceeded`, cpuMs: 0 });
+        handle.abandon(eventId);
+      });
+      work.then(
+        (outcome) => {
+          if (settled) return;
+          settled = true;
+          this.#wallClock.disarm(budget);
+          resolve(outcome);
+        },
+        (error: unknown) => {
+          if (settled) return;
+          settled = true;
+          this.#wallClock.disarm(budget);
+          reject(error);
+        },
+      );
+    });
   }
 
   #faulted(
@@ -433,17 +466,4 @@ function fault(kind: FaultKind, message: string, version?: string): DispatchResu
 
 function disabledFault(entry: DeployedEntry): DispatchResult {
   return fault('disabled', `app "${entry.name}" is disabled after repeated faults; redeploy it to enable it`, entry.current.version);
-}
-
-/** Resolves with a timeout fault once `ms` pass, after telling the isolate to forget the event. */
-function withWallClock(work: Promise<EventOutcome>, ms: number, abandon: () => void): Promise<EventOutcome> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<EventOutcome>((resolve) => {
-    timer = setTimeout(() => {
-      // Settle the race first: abandoning may resolve `work` synchronously.
-      resolve({ ok: false, fault: 'timeout', message: `wall-clock budget of ${ms} ms per event exceeded`, cpuMs: 0 });
-      abandon();
-    }, ms);
-  });
-  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }

@@ -265,6 +265,28 @@ describe('editing and serializing (RFC 3261 §7)', () => {
     expect(parse(m.toBuffer()).via.map((v) => v.host)).toEqual(['192.0.2.9']);
   });
 
+  it('reads the whole Via list from the top Via already parsed plus the values after it', () => {
+    const text = (vias: string[]): Buffer =>
+      Buffer.from(
+        `OPTIONS sip:bob@example.com SIP/2.0\r\n${vias.map((v) => `Via: ${v}\r\n`).join('')}Max-Forwards: 70\r\n` +
+          'To: <sip:bob@example.com>\r\nFrom: <sip:alice@example.com>;tag=1\r\nCall-ID: 1@a\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n',
+      );
+    const lines = ['SIP/2.0/UDP a.example.com;branch=z9hG4bKa, SIP/2.0/TCP b.example.com:5070;branch=z9hG4bKb', 'SIP/2.0/UDP c.example.com;branch=z9hG4bKc'];
+    const fresh = parse(text(lines)).via;
+    const m = parse(text(lines));
+    const top = m.topVia;
+    expect(m.via).toEqual(fresh);
+    expect(m.via[0]).toBe(top);
+    expect(m.via.map((v) => v.host)).toEqual(['a.example.com', 'b.example.com', 'c.example.com']);
+    // A top Via written by setTopVia (list not read yet) heads the list, the rest as received.
+    const stamped = parse(text(lines));
+    const copy = { ...stamped.topVia!, params: createParams([['branch', 'z9hG4bKa'], ['received', '192.0.2.1']]) };
+    stamped.setTopVia(copy);
+    expect(stamped.via[0]).toBe(copy);
+    expect(stamped.via.map((v) => v.host)).toEqual(['a.example.com', 'b.example.com', 'c.example.com']);
+    expect(parse(stamped.toBuffer()).via).toEqual(stamped.via);
+  });
+
   it('re-serializes the Request-URI once it has been handed out', () => {
     const m = parse(invite());
     if (m.uri.kind === 'sip') m.uri.host = 'changed.example.com';

@@ -175,8 +175,22 @@ export abstract class SipMessage {
   get via(): Via[] {
     if (this.#via === undefined) {
       const out: Via[] = [];
+      // The top Via is usually parsed already (the transport reads it for every message):
+      // reuse it and parse only the values after it.
+      let top = this.#topVia;
       try {
-        for (const field of this.#fields) if (field.key === 'via') parseViaList(field.value, out);
+        for (const field of this.#fields) {
+          if (field.key !== 'via') continue;
+          if (top === undefined) {
+            parseViaList(field.value, out);
+            continue;
+          }
+          out.push(top);
+          top = undefined;
+          const value = field.value;
+          const comma = value.indexOf(',') < 0 ? value.length : nextTopLevelComma(value, 0, value.length);
+          if (comma < value.length) parseViaList(value, out, comma + 1);
+        }
       } catch (e) {
         rethrow(e, 'bad-via', 'Via');
       }

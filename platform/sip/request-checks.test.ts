@@ -126,6 +126,18 @@ describe('checkRequest as a proxy (RFC 3261 §16.3)', () => {
 });
 
 describe('checkSyntax', () => {
+  it('names the first duplicated singleton in the singleton table order, and accepts repeated list headers', () => {
+    expect(checkSyntax(request('OPTIONS', 'Subject: a\r\nSubject: b\r\nExpires: 1\r\nExpires: 2\r\n'))).toMatchObject({
+      status: 400,
+      reason: 'Multiple Expires header fields',
+    });
+    expect(checkSyntax(request('OPTIONS', 'Route: <sip:a;lr>\r\nRoute: <sip:b;lr>\r\nSupported: x\r\nSupported: y\r\n'))).toEqual({ action: 'accept' });
+    // The same request checked twice gives the same verdict (no state carried between calls).
+    const twice = request('OPTIONS', 'Subject: a\r\n');
+    expect(checkSyntax(twice)).toEqual({ action: 'accept' });
+    expect(checkSyntax(twice)).toEqual({ action: 'accept' });
+  });
+
   it('400 for a duplicated singleton header, naming it as written', () => {
     expect(checkSyntax(request('OPTIONS', 'Expires: 10\r\nexpires: 20\r\n'))).toMatchObject({ status: 400, reason: 'Multiple Expires header fields' });
   });

@@ -4,6 +4,7 @@
  * RFC 4475 §3.1.2.5, §3.1.2.19, §3.3.10). Pure functions: each returns a verdict — accept, reject
  * with a status (and the headers that response must carry), or drop silently.
  */
+import { Field } from './header-field.js';
 import { headerKey, SINGLETON_HEADERS } from './header-names.js';
 import type { SipMessage, SipRequest, SipResponse } from './message.js';
 import { SipParseException } from './message.js';
@@ -64,16 +65,10 @@ function listValues(message: SipMessage, name: string): string[] {
  * 501 for an unknown method, §3.1.2.18).
  */
 export function checkSyntax(request: SipRequest, knownMethods: ReadonlySet<string> = STANDARD_METHODS): RequestVerdict {
-  const counts = new Map<string, number>();
-  for (const field of request.headerFields) {
-    const key = headerKey(field.name);
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  for (const key of SINGLETON_HEADERS) {
-    if ((counts.get(key) ?? 0) > 1) {
-      const written = request.headerFields.find((field) => headerKey(field.name) === key)?.name ?? key;
-      return reject(request, 400, 'duplicate-header', `Multiple ${written} header fields`);
-    }
+  const duplicate = duplicateSingleton(request.headerFields);
+  if (duplicate !== undefined) {
+    const written = request.headerFields.find((field) => headerKey(field.name) === duplicate)?.name ?? duplicate;
+    return reject(request, 400, 'duplicate-header', `Multiple ${written} header fields`);
   }
   let cseqMethod: string;
   try {
@@ -87,6 +82,35 @@ export function checkSyntax(request: SipRequest, knownMethods: ReadonlySet<strin
     return reject(request, status, 'cseq-method-mismatch', 'CSeq method does not match request method');
   }
   return ACCEPT;
+}
+
+const SINGLETON_INDEX: ReadonlyMap<string, number> = new Map(SINGLETON_HEADERS.map((key, i) => [key, i]));
+/** Per singleton, the pass of duplicateSingleton that saw it last (no allocation per request). */
+const seenIn = new Float64Array(SINGLETON_HEADERS.length);
+let pass = 0;
+
+/** The first key of SINGLETON_HEADERS (in that order) present more than once, if any. */
+function duplicateSingleton(fields: readonly HeaderField[]): string | undefined {
+  pass++;
+  let repeated = false;
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i]!;
+    // Parsed and edited fields carry their key; only fields given as plain objects need one.
+    const index = SINGLETON_INDEX.get(field instanceof Field ? field.key : headerKey(field.name));
+    if (index === undefined) continue;
+    if (seenIn[index] === pass) {
+      repeated = true;
+      break;
+    }
+    seenIn[index] = pass;
+  }
+  if (!repeated) return undefined;
+  const counts = new Map<string, number>();
+  for (const field of fields) {
+    const key = headerKey(field.name);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return SINGLETON_HEADERS.find((key) => (counts.get(key) ?? 0) > 1);
 }
 
 /** §8.2.2.1, §16.3 step 2: 416 for a Request-URI scheme the element does not handle. */

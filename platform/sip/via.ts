@@ -120,10 +120,10 @@ export function parseViaRange(s: string, start: number, end: number): Via {
   return { protocol, transport, host: hp.host, hostIsIPv6: hp.hostIsIPv6, port, params };
 }
 
-/** Parse every via-parm of one header value into `out`; throws Fault. */
-export function parseViaList(s: string, out: Via[]): void {
+/** Parse every via-parm of one header value (from `from`) into `out`; throws Fault. */
+export function parseViaList(s: string, out: Via[], from = 0): void {
   const end = s.length;
-  let start = 0;
+  let start = from;
   for (;;) {
     const comma = s.indexOf(',', start) < 0 ? end : nextTopLevelComma(s, start, end);
     out.push(parseViaRange(s, start, comma));

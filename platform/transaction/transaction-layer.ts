@@ -121,8 +121,10 @@ export class TransactionLayer {
         }
         this.#receiveResponse(message, flow);
       } else if (message instanceof SipRequest) {
-        const faults = errors.filter((error) => !RECOVERABLE_REQUEST_FAULTS.has(error.code));
-        if (faults.length > 0) return this.#rejectMalformed(message, flow, faults);
+        if (errors.length > 0) {
+          const faults = errors.filter((error) => !RECOVERABLE_REQUEST_FAULTS.has(error.code));
+          if (faults.length > 0) return this.#rejectMalformed(message, flow, faults);
+        }
         this.#receiveRequest(message, flow);
       }
     } catch (error) {

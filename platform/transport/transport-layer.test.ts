@@ -254,6 +254,15 @@ describe('TransportLayer over UDP: sending requests (§18.1.1, §18.1.2)', () =>
     const inbound = await inbox.next('our response');
     expect(statusOf(inbound.message)).toBe(200);
     expect(inbox.items).toEqual([]);
+    // After ours matched (and is remembered), a foreign sent-by is still discarded, ours still taken.
+    const discards = (): number => lines.filter((line) => String(line.msg).includes('not ours')).length;
+    const before = discards();
+    await server.send(foreign.toBuffer(), portOf(layer, 'udp'));
+    await waitFor(() => discards() > before, 'the second discard log line');
+    const ours = createResponse(received, 180);
+    await server.send(ours.toBuffer(), portOf(layer, 'udp'));
+    expect(statusOf((await inbox.next('our 180')).message)).toBe(180);
+    expect(inbox.items).toEqual([]);
   });
 
   it('resolves a host name destination, and rejects one that does not resolve', async () => {

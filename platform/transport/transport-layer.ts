@@ -76,6 +76,10 @@ export class TransportLayer implements MessageSender {
   #handler: InboundHandler | undefined;
   /** Sent-by values this layer put in requests; a response with another one is discarded (§18.1.2). */
   readonly #sentBy = new Set<string>();
+  /** The sent-by remembered last (always in `#sentBy`: it is the newest entry). */
+  readonly #lastSentBy = new SentByMemo();
+  /** A sent-by last found in `#sentBy` by a response (cleared when an entry is evicted). */
+  readonly #knownSentBy = new SentByMemo();
   /** #pick answers by protocol and peer address: the listeners are fixed between start and
    *  stop, and the same few peers are asked about for every message. */
   readonly #picked = new Map<string, Bound | undefined>();
@@ -148,8 +152,23 @@ export class TransportLayer implements MessageSender {
     return { host, hostIsIPv6: addressFamily(host) === 6, port: transport.local.port };
   }
 
-  async sendRequest(request: SipMessage, destination: Destination): Promise<Flow> {
-    const address = await this.#resolve(destination.address, destination.protocol);
+  /**
+   * Send a request (§18.1.1). A datagram to an IP literal — every hop of a proxied call — goes
+   * out synchronously and returns udp.send's own promise: no async wrapper and no awaits, which
+   * were promise allocations and microtask turns on each of a call's seven datagrams.
+   */
+  sendRequest(request: SipMessage, destination: Destination): Promise<Flow> {
+    const address = destination.protocol === 'udp' ? literalAddress(destination.address) : undefined;
+    if (address === undefined) return this.#sendRequestResolving(request, destination);
+    try {
+      return this.#sendRequestOverUdp(request, { address, port: destination.port }, destination);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  async #sendRequestResolving(request: SipMessage, destination: Destination): Promise<Flow> {
+    const address = literalAddress(destination.address) ?? (await this.#resolve(destination.address, destination.protocol));
     const remote = { address, port: destination.port };
     if (destination.protocol === 'udp') return this.#sendRequestOverUdp(request, remote, destination);
     this.#prepareVia(request, destination.protocol, address);
@@ -157,8 +176,39 @@ export class TransportLayer implements MessageSender {
     return this.#sendStream(destination.protocol, remote, request.toBuffer(), serverName);
   }
 
-  async sendResponse(response: SipMessage, flow?: Flow): Promise<Flow> {
-    const data = response.toBuffer();
+  /** Send a response (§18.2.2); datagrams to an IP literal synchronously, as for requests. */
+  sendResponse(response: SipMessage, flow?: Flow): Promise<Flow> {
+    let data: Buffer;
+    try {
+      data = response.toBuffer();
+      if (flow === undefined || flow.protocol === 'udp') {
+        const sent = this.#sendResponseOverUdp(response, data, flow);
+        if (sent !== undefined) return sent;
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#sendResponseAsync(response, data, flow);
+  }
+
+  /** The datagram cases that need no lookup; undefined when the response needs more. */
+  #sendResponseOverUdp(response: SipMessage, data: Buffer, flow: Flow | undefined): Promise<Flow> | undefined {
+    if (flow?.protocol === 'udp' && !hasUsableTopVia(response)) {
+      // A 400 for a request whose Via does not parse (RFC 4475 badinv01) has no §18.2.2 route;
+      // the packet's source is the only address that can still learn what was wrong.
+      const udp = this.#udpAt(flow.local, flow.remote.address) ?? this.#udpFor(flow.remote.address);
+      return udp.send(data, flow.remote);
+    }
+    const route = routeResponse(topViaOf(response, 'response'));
+    if (route.protocol !== 'udp') return undefined;
+    const address = literalAddress(route.host);
+    if (address === undefined) return undefined;
+    // RFC 3581 §4: send from the socket the request arrived on, so NAT bindings match.
+    const udp = (flow?.protocol === 'udp' ? this.#udpAt(flow.local, address) : undefined) ?? this.#udpFor(address);
+    return udp.send(data, { address, port: route.port });
+  }
+
+  async #sendResponseAsync(response: SipMessage, data: Buffer, flow: Flow | undefined): Promise<Flow> {
     // §18.2.2: over a reliable transport, the connection the request arrived on, if still open.
     if (flow && flow.protocol !== 'udp') {
       const connection = this.#pool.getById(flow.id);
@@ -171,15 +221,10 @@ export class TransportLayer implements MessageSender {
         }
       }
     }
-    if (flow?.protocol === 'udp' && !hasUsableTopVia(response)) {
-      // A 400 for a request whose Via does not parse (RFC 4475 badinv01) has no §18.2.2 route;
-      // the packet's source is the only address that can still learn what was wrong.
-      const udp = this.#udpAt(flow.local, flow.remote.address) ?? this.#udpFor(flow.remote.address);
-      return udp.send(data, flow.remote);
-    }
+    // (A UDP flow with an unusable top Via was answered by #sendResponseOverUdp.)
     const route = routeResponse(topViaOf(response, 'response'));
     if (route.protocol === 'udp') {
-      const address = await this.#resolve(route.host, 'udp');
+      const address = literalAddress(route.host) ?? (await this.#resolve(route.host, 'udp'));
       // RFC 3581 §4: send from the socket the request arrived on, so NAT bindings match.
       const udp = (flow?.protocol === 'udp' ? this.#udpAt(flow.local, address) : undefined) ?? this.#udpFor(address);
       return udp.send(data, { address, port: route.port });
@@ -193,27 +238,36 @@ export class TransportLayer implements MessageSender {
     return this.#sendStream(route.protocol, { address, port: route.port }, data, nameOf(route.host));
   }
 
-  async #sendRequestOverUdp(request: SipMessage, remote: SocketAddress, destination: Destination): Promise<Flow> {
+  /** Throws (TransportError) instead of rejecting; the callers turn that into a rejection. */
+  #sendRequestOverUdp(request: SipMessage, remote: SocketAddress, destination: Destination): Promise<Flow> {
     const udp = this.#udpFor(remote.address);
     this.#prepareVia(request, 'udp', remote.address);
-    let data = request.toBuffer();
+    const data = request.toBuffer();
     // §18.1.1: a request over the MTU rule goes over a congestion-controlled transport.
     if (data.length > this.#config.mtuThreshold && this.#pick('tcp', remote.address)) {
-      const udpVia = cloneVia(topViaOf(request, 'request'));
-      this.#prepareVia(request, 'tcp', remote.address, true);
-      try {
-        return await this.#sendStream('tcp', remote, request.toBuffer());
-      } catch (error) {
-        // §18.1.1: a refused or reset TCP attempt SHOULD be retried over UDP.
-        if (!isRefusedOrReset(error)) throw error;
-        this.#logger.info(
-          { peer: formatSocketAddress(remote), size: data.length },
-          `tcp to ${formatSocketAddress(remote)} refused; sending the ${data.length}-octet request over udp`,
-        );
-        request.setTopVia(udpVia);
-        data = request.toBuffer();
-      }
+      return this.#sendLargeRequest(request, remote, destination, udp, data.length);
     }
+    return this.#sendDatagram(udp, data, remote, destination);
+  }
+
+  async #sendLargeRequest(request: SipMessage, remote: SocketAddress, destination: Destination, udp: UdpTransport, size: number): Promise<Flow> {
+    const udpVia = cloneVia(topViaOf(request, 'request'));
+    this.#prepareVia(request, 'tcp', remote.address, true);
+    try {
+      return await this.#sendStream('tcp', remote, request.toBuffer());
+    } catch (error) {
+      // §18.1.1: a refused or reset TCP attempt SHOULD be retried over UDP.
+      if (!isRefusedOrReset(error)) throw error;
+      this.#logger.info(
+        { peer: formatSocketAddress(remote), size },
+        `tcp to ${formatSocketAddress(remote)} refused; sending the ${size}-octet request over udp`,
+      );
+      request.setTopVia(udpVia);
+      return this.#sendDatagram(udp, request.toBuffer(), remote, destination);
+    }
+  }
+
+  #sendDatagram(udp: UdpTransport, data: Buffer, remote: SocketAddress, destination: Destination): Promise<Flow> {
     if (data.length > this.#config.maxMessageSize) {
       throw new TransportError(`request of ${data.length} octets exceeds the ${this.#config.maxMessageSize}-octet limit`, destination);
     }
@@ -257,12 +311,17 @@ export class TransportLayer implements MessageSender {
   }
 
   #rememberSentBy(via: Via): void {
+    // Every request we send asks this, nearly always with the sent-by of the one before.
+    if (this.#lastSentBy.matches(via)) return;
     const key = sentByKey(via);
+    this.#lastSentBy.set(via);
     if (this.#sentBy.has(key)) return;
     this.#sentBy.add(key);
     if (this.#sentBy.size > SENT_BY_MEMORY) {
       const oldest = this.#sentBy.values().next().value;
       if (oldest !== undefined) this.#sentBy.delete(oldest);
+      // The key just added is the newest (not evicted); the one known present may be gone.
+      this.#knownSentBy.clear();
     }
   }
 
@@ -311,7 +370,11 @@ export class TransportLayer implements MessageSender {
   #isOurSentBy(response: SipMessage): boolean {
     try {
       const top = response.topVia;
-      return top !== undefined && this.#sentBy.has(sentByKey(top));
+      if (top === undefined) return false;
+      if (this.#knownSentBy.matches(top)) return true;
+      const ours = this.#sentBy.has(sentByKey(top));
+      if (ours) this.#knownSentBy.set(top);
+      return ours;
     } catch {
       return false;
     }
@@ -387,6 +450,11 @@ export class TransportLayer implements MessageSender {
   }
 }
 
+/** The normalized address when `host` is an IP literal (what #resolve returns for it at once). */
+function literalAddress(host: string): string | undefined {
+  return addressFamily(host) !== 0 ? normalizeAddress(host) : undefined;
+}
+
 function hasUsableTopVia(message: SipMessage): boolean {
   try {
     return message.topVia !== undefined;
@@ -409,6 +477,28 @@ function topViaOf(message: SipMessage, what: 'request' | 'response'): Via {
 /** A host name worth checking a TLS certificate against; undefined for IP literals. */
 function nameOf(host: string): string | undefined {
   return addressFamily(host) === 0 ? host : undefined;
+}
+
+/** One Via sent-by as written (transport, host, port), to skip building `sentByKey` again for
+ *  the same peer: sentByKey depends on nothing else. */
+class SentByMemo {
+  #transport: string | undefined;
+  #host: string | undefined;
+  #port: number | undefined;
+
+  matches(via: Via): boolean {
+    return this.#host !== undefined && via.port === this.#port && via.host === this.#host && via.transport === this.#transport;
+  }
+
+  set(via: Via): void {
+    this.#transport = via.transport;
+    this.#host = via.host;
+    this.#port = via.port;
+  }
+
+  clear(): void {
+    this.#host = undefined;
+  }
 }
 
 function sentByKey(via: Via): string {

@@ -44,6 +44,7 @@ function literalLookup(hostname: string, options: LookupOneOptions, callback: Lo
 }
 
 const FLOW_CACHE_LIMIT = 10_000;
+const RECENT_FLOWS = 4;
 
 function udpDestination(remote: SocketAddress): Destination {
   return { protocol: 'udp', address: remote.address, port: remote.port };
@@ -51,7 +52,7 @@ function udpDestination(remote: SocketAddress): Destination {
 
 /** Datagrams holding only CR/LF are keep-alives (RFC 5626 §3.5.1 style), not messages. */
 function isKeepAlive(data: Buffer): boolean {
-  for (const octet of data) if (octet !== 0x0d && octet !== 0x0a) return false;
+  for (let i = 0; i < data.length; i++) if (data[i] !== 0x0d && data[i] !== 0x0a) return false;
   return true;
 }
 
@@ -69,6 +70,9 @@ export class UdpTransport {
    * past FLOW_CACHE_LIMIT peers.
    */
   readonly #flows = new Map<string, Flow>();
+  /** The flows used last (a ring of RECENT_FLOWS), checked before `#flows`. */
+  readonly #recent: Flow[] = [];
+  #recentNext = 0;
 
   constructor(options: UdpTransportOptions) {
     this.#options = options;
@@ -118,6 +122,7 @@ export class UdpTransport {
     const socket = this.#socket;
     this.#socket = undefined;
     this.#flows.clear();
+    this.#recent.length = 0;
     if (!socket) return Promise.resolve();
     return new Promise((resolve) => {
       try {
@@ -147,12 +152,24 @@ export class UdpTransport {
   }
 
   #flowOf(address: string, port: number): Flow {
+    // A proxied call talks to two peers over and over: the last few flows answer most lookups
+    // without building a key string and hashing it (twice per datagram: in and out).
+    const recent = this.#recent;
+    for (let i = 0; i < recent.length; i++) {
+      const flow = recent[i]!;
+      if (flow.remote.port === port && flow.remote.address === address) return flow;
+    }
     const key = `${address} ${port}`;
     let flow = this.#flows.get(key);
     if (flow === undefined) {
       if (this.#flows.size >= FLOW_CACHE_LIMIT) this.#flows.clear();
       flow = udpFlow(this.local, { address, port });
       this.#flows.set(key, flow);
+    }
+    if (recent.length < RECENT_FLOWS) recent.push(flow);
+    else {
+      recent[this.#recentNext] = flow;
+      this.#recentNext = (this.#recentNext + 1) % RECENT_FLOWS;
     }
     return flow;
   }
