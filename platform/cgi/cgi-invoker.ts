@@ -78,7 +78,8 @@ export class CgiInvoker {
       closeGraceMs: options.closeGraceMs ?? 200,
       ...(options.runAs && root ? { runAs: options.runAs } : {}),
     };
-    this.#spawner = options.spawner === false ? undefined : new SpawnerClient(this.#logger);
+    // posix_spawn (the python3 spawner) cannot change the user: scripts run as another user fork from Node.
+    this.#spawner = options.spawner === false ? undefined : new SpawnerClient(this.#logger, { python: this.#limits.runAs === undefined });
   }
 
   get running(): number {

@@ -8,13 +8,13 @@
  * transactions and app isolates, is the big one. The spawner stays small because it holds
  * nothing but the runs in progress (BENCHMARKS.md "SIP-CGI").
  *
- * Protocol (Node IPC, advanced serialization): `{ type: 'run', id, invocation, limits }` in,
- * `{ type: 'result', id, result }` out. When the server goes away (the channel closes) every
+ * Used where script-spawner.py cannot run (no python3, or `runAs`: posix_spawn cannot change
+ * the user). Protocol: spawner-protocol.ts. When the server goes away (the channel closes) every
  * script still running is killed with its process group and the spawner exits.
  */
 import { killProcessGroup } from './process-group.js';
 import { runScript } from './run-script.js';
-import type { SpawnerReply, SpawnerRequest } from './spawner-protocol.js';
+import { toReply, type SpawnerReply, type SpawnerRequest } from './spawner-protocol.js';
 
 const running = new Set<number>();
 
@@ -24,14 +24,14 @@ function send(reply: SpawnerReply): void {
 
 process.on('message', (message: SpawnerRequest) => {
   if (message.type !== 'run') return;
-  const stdin = Buffer.isBuffer(message.invocation.stdin) ? message.invocation.stdin : Buffer.from(message.invocation.stdin);
+  const stdin = Buffer.from(message.invocation.stdin, 'base64');
   void runScript({ ...message.invocation, stdin }, message.limits, {
     started: (pid) => {
       running.add(pid);
       send({ type: 'started', id: message.id, pid });
     },
     ended: (pid) => running.delete(pid),
-  }).then((result) => send({ type: 'result', id: message.id, result }));
+  }).then((result) => send(toReply(message.id, result)));
 });
 
 process.on('disconnect', () => {

@@ -1,6 +1,10 @@
 /**
- * The server's side of the resident script spawner (script-spawner.ts): starts it on first use,
- * hands it runs over Node IPC and resolves each with the spawner's result.
+ * The server's side of the resident script spawner: starts it on first use, hands it runs over
+ * Node IPC (JSON lines, spawner-protocol.ts) and resolves each with the spawner's result.
+ *
+ * Which spawner: script-spawner.py (python3 with posix_spawn, which does not copy the page
+ * tables: ~1 ms per trivial script) when python3 is installed and scripts run as the server's
+ * own user; otherwise script-spawner.ts (Node's fork from a small process, ~2 ms).
  *
  * Failure handling: if the spawner dies, every run it held fails as `spawn-failed` (500) and
  * their scripts' process groups are killed from here (they would be orphans no timeout covers);
@@ -18,6 +22,9 @@ import { cgiFailure, type CgiFailure } from './cgi-failure.js';
 import { killProcessGroup } from './process-group.js';
 import type { Invocation, InvocationResult, RunLimits } from './run-script.js';
 import type { SpawnerReply, SpawnerRequest } from './spawner-protocol.js';
+
+/** Where a python3 with posix_spawn is looked for (the server's PATH is not trusted here). */
+const PYTHONS = ['/usr/bin/python3', '/usr/local/bin/python3'];
 
 /** Beyond a run's own timeout and close grace: time for the spawner to report it. */
 const REPLY_MARGIN_MS = 2000;
@@ -38,8 +45,12 @@ export class SpawnerClient {
   #nextId = 1;
   #closed = false;
 
-  constructor(logger: Logger) {
+  readonly #python: boolean;
+
+  /** `python: false` forces the Node spawner (e.g. with `runAs`). */
+  constructor(logger: Logger, options: { python?: boolean } = {}) {
     this.#logger = logger;
+    this.#python = options.python ?? true;
   }
 
   run(invocation: Invocation, limits: RunLimits): Promise<InvocationResult> {
@@ -49,7 +60,18 @@ export class SpawnerClient {
       const timeoutMs = (invocation.timeoutMs ?? limits.timeoutMs) + limits.closeGraceMs + REPLY_MARGIN_MS;
       const timer = setTimeout(() => this.#settle(id, failed(cgiFailure('timeout', `the script spawner did not answer within ${timeoutMs} ms`))), timeoutMs);
       this.#pending.set(id, { resolve, timer });
-      const request: SpawnerRequest = { type: 'run', id, invocation, limits };
+      const request: SpawnerRequest = {
+        type: 'run',
+        id,
+        invocation: {
+          script: invocation.script,
+          env: invocation.env,
+          stdin: invocation.stdin.toString('base64'),
+          ...(invocation.cwd !== undefined ? { cwd: invocation.cwd } : {}),
+          ...(invocation.timeoutMs !== undefined ? { timeoutMs: invocation.timeoutMs } : {}),
+        },
+        limits,
+      };
       this.#spawner().then(
         (child) => {
           child.ref();
@@ -84,11 +106,11 @@ export class SpawnerClient {
 
   #spawner(): Promise<ChildProcess> {
     if (this.#child?.connected) return Promise.resolve(this.#child);
-    this.#starting ??= spawnerCommand().then((args) => {
+    this.#starting ??= spawnerCommand(this.#python).then(([command, args]) => {
       // A clean environment: the spawner holds no server secrets; each script gets its own env.
-      const child = spawn(process.execPath, [...SPAWNER_FLAGS, ...args], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced', env: {} });
+      const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'json', env: {} });
       child.on('message', (reply: SpawnerReply) => {
-        if (reply.type === 'result') this.#settle(reply.id, revive(reply.result));
+        if (reply.type === 'result') this.#settle(reply.id, toResult(reply));
         else { const pending = this.#pending.get(reply.id); if (pending) pending.pid = reply.pid; }
       });
       child.once('exit', (code, signal) => this.#lost(child, signal ? `killed by ${signal}` : `exit status ${code}`));
@@ -116,26 +138,43 @@ function failed(failure: CgiFailure): InvocationResult {
   return { ok: false, failure, stderr: '', timing: { queuedMs: 0, runMs: 0 } };
 }
 
-/** Buffers cross the channel as Uint8Array views. */
-function revive(result: InvocationResult): InvocationResult {
-  if (!result.ok || Buffer.isBuffer(result.stdout)) return result;
-  const view: Uint8Array = result.stdout;
-  return { ...result, stdout: Buffer.from(view.buffer, view.byteOffset, view.byteLength) };
+function toResult(reply: Extract<SpawnerReply, { type: 'result' }>): InvocationResult {
+  const timing = { queuedMs: 0, runMs: reply.runMs, ...(reply.spawnMs === undefined ? {} : { spawnMs: reply.spawnMs }) };
+  if (reply.ok) return { ok: true, stdout: Buffer.from(reply.stdout ?? '', 'base64'), stderr: reply.stderr, timing };
+  return {
+    ok: false,
+    failure: cgiFailure(reply.failure?.code ?? 'spawn-failed', reply.failure?.detail ?? 'the script spawner gave no reason'),
+    stderr: reply.stderr,
+    timing,
+    ...(reply.exitCode !== undefined ? { exitCode: reply.exitCode } : {}),
+    ...(reply.signal !== undefined ? { signal: reply.signal as NodeJS.Signals | null } : {}),
+  };
 }
 
-let cachedCommand: Promise<string[]> | undefined;
+const cachedCommands = new Map<boolean, Promise<[string, string[]]>>();
 
 /**
- * The compiled `script-spawner.js` beside this file (the build), or — when running from
- * TypeScript sources (tests) — the same entry bundled with esbuild and run with `-e`.
+ * python3 with script-spawner.py (beside this file in the sources; from dist/ the sources' copy),
+ * else Node with the compiled `script-spawner.js` beside this file (the build), or — when running
+ * from TypeScript sources (tests) — the same entry bundled with esbuild and run with `-e`.
  */
-function spawnerCommand(): Promise<string[]> {
-  cachedCommand ??= (async (): Promise<string[]> => {
-    const compiled = fileURLToPath(new URL('./script-spawner.js', import.meta.url));
-    if (existsSync(compiled)) return [compiled];
-    const entry = fileURLToPath(new URL('./script-spawner.ts', import.meta.url));
-    const result = await esbuild.build({ entryPoints: [entry], bundle: true, write: false, format: 'cjs', platform: 'node', target: 'node20', logLevel: 'silent' });
-    return ['-e', result.outputFiles[0]?.text ?? ''];
-  })();
-  return cachedCommand;
+function spawnerCommand(python: boolean): Promise<[string, string[]]> {
+  let command = cachedCommands.get(python);
+  if (command === undefined) {
+    command = (async (): Promise<[string, string[]]> => {
+      const interpreter = python ? PYTHONS.find((path) => existsSync(path)) : undefined;
+      const script = [new URL('./script-spawner.py', import.meta.url), new URL('../../../platform/cgi/script-spawner.py', import.meta.url)]
+        .map((url) => fileURLToPath(url))
+        .find((path) => existsSync(path));
+      // -I: isolated (no user site, no PYTHON* variables), -S: no site import (faster start).
+      if (interpreter !== undefined && script !== undefined) return [interpreter, ['-I', '-S', script]];
+      const compiled = fileURLToPath(new URL('./script-spawner.js', import.meta.url));
+      if (existsSync(compiled)) return [process.execPath, [...SPAWNER_FLAGS, compiled]];
+      const entry = fileURLToPath(new URL('./script-spawner.ts', import.meta.url));
+      const result = await esbuild.build({ entryPoints: [entry], bundle: true, write: false, format: 'cjs', platform: 'node', target: 'node20', logLevel: 'silent' });
+      return [process.execPath, [...SPAWNER_FLAGS, '-e', result.outputFiles[0]?.text ?? '']];
+    })();
+    cachedCommands.set(python, command);
+  }
+  return command;
 }
