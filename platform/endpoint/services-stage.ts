@@ -101,9 +101,11 @@ export class ServicesStage implements RequestStage {
   async #decideFrom(position: number, request: SipRequest, context: ChainContext): Promise<{ decision: Decision; engines: string[] }> {
     const engines = this.#options.engines;
     const n = engines.length;
+    // The callee of this request (it changes only where a service proxies on: a new call below).
+    const callee = position < 2 * n ? this.#options.registrar.location.aorOf(request.uri) : undefined;
     for (let p = position; p < 2 * n; p++) {
       const direction: ServiceDirection = p < n ? 'originating' : 'terminating';
-      const aor = direction === 'originating' ? context.caller : this.#options.registrar.location.aorOf(request.uri);
+      const aor = direction === 'originating' ? context.caller : callee;
       if (aor === undefined) {
         if (direction === 'terminating') break;
         p = n - 1; // no caller of ours: on to the callee's services
