@@ -119,9 +119,9 @@ async function idle(count: number): Promise<IdleApps> {
 async function handle(request: AppBenchRequest): Promise<unknown> {
   switch (request.op) {
     case 'start': {
-      // APP_BENCH_FAST_PATH=1: the opt-in fast path (platform/container README); default: every
-      // entry through isolated-vm's thread pool, as the server runs by default.
-      const fastPath = process.env.APP_BENCH_FAST_PATH === '1';
+      // As the server runs by default: the fast path (platform/container README);
+      // APP_BENCH_FAST_PATH=0: every entry through isolated-vm's thread pool.
+      const fastPath = process.env.APP_BENCH_FAST_PATH !== '0';
       runtime = new AppRuntime({ logger: silentLogger, fastPath, capabilities: capabilityProviders(createCapabilityContainer({ kv: createMemoryKv() })) });
       engine = createAppEngine({ runtime, logger: silentLogger });
       server = await startProxyServer({ domains: [BENCH_DOMAIN], users: [{ username: BENCH_CALLEE, password: 'bench-secret' }], authenticateRequests: false, engines: [engine] });

@@ -392,11 +392,11 @@ export class AppIsolate implements IsolateHandle {
 
 /**
  * Hosts isolates in this thread; guest code runs on isolated-vm's thread pool — or, with
- * `fastPath` (opt-in), on this thread with `applySync` while each app version stays fast and
+ * `fastPath` (the default), on this thread with `applySync` while each app version stays fast and
  * fault-free (EntryMode `adaptive`).
  */
 export function createInProcessHost(options: { fastPath?: boolean | { probationEntries: number } } = {}): IsolateHost {
-  const fastPath = options.fastPath ?? false;
+  const fastPath = options.fastPath ?? true;
   const probation = typeof fastPath === 'object' ? fastPath.probationEntries : FAST_PROBATION_ENTRIES;
   const states = new Map<string, FastPathState>();
   return {

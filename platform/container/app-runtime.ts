@@ -40,8 +40,8 @@ export interface AppRuntimeOptions {
   /**
    * `in-process` only: after 5 pool entries, run an app version's entries on this thread with
    * `applySync` until one faults or the third one takes over 20 ms of CPU or 10 ms of wall time
-   * (then isolated-vm's pool, for good). Default false (README "Fast path": containment under
-   * heavy load).
+   * (then isolated-vm's pool, for good). Default true (README "Fast path"); false: every entry
+   * through the pool.
    */
   readonly fastPath?: boolean | { probationEntries: number };
   /** A custom isolate host (tests, other tiers); overrides `hosting`. */
@@ -132,7 +132,7 @@ export class AppRuntime {
     this.#logger = options.logger.child({ component: 'app-runtime' });
     this.#host =
       options.host ??
-      (options.hosting === 'worker' ? createWorkerHost(options.workers === undefined ? {} : { workers: options.workers }) : createInProcessHost({ fastPath: options.fastPath ?? false }));
+      (options.hosting === 'worker' ? createWorkerHost(options.workers === undefined ? {} : { workers: options.workers }) : createInProcessHost({ fastPath: options.fastPath ?? true }));
     this.#faultLimit = options.faultLimit ?? DEFAULT_FAULT_LIMIT;
     this.#maxQueued = options.maxQueuedPerSession ?? 1000;
     this.#now = options.now ?? Date.now;

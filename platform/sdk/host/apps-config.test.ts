@@ -3,7 +3,7 @@ import { appsConfigSchema } from './apps-config.js';
 
 describe('config section apps', () => {
   it('takes every selection form and fills the defaults', () => {
-    expect(appsConfigSchema.parse({})).toEqual({ enabled: true, selection: 'all', hosting: 'in-process', fastPath: false, syncMs: 1000, sessionExpiryMs: 180_000 });
+    expect(appsConfigSchema.parse({})).toEqual({ enabled: true, selection: 'all', hosting: 'in-process', fastPath: true, syncMs: 1000, sessionExpiryMs: 180_000 });
     for (const selection of [
       'all',
       [{ app: 'call-screening', users: ['bob@sb.test'], methods: ['INVITE'], direction: 'terminating' }],

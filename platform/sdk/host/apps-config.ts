@@ -11,8 +11,9 @@ export const appsConfigSchema = z
     selection: appSelectionSchema.default('all'),
     /** Where isolates run (platform/container README "Hosting decision"). */
     hosting: z.enum(['in-process', 'worker']).default('in-process'),
-    /** in-process: well-behaved apps run with sync entries (platform/container README "Fast path"). */
-    fastPath: z.boolean().default(false),
+    /** in-process: well-behaved apps run with sync entries (platform/container README "Fast path");
+     *  false: every event through isolated-vm's thread pool. */
+    fastPath: z.boolean().default(true),
     /** How often CLI deploys are picked up, ms. */
     syncMs: z.number().int().min(100).max(60_000).default(1000),
     /** Idle application-session expiry, ms (JSR 289 default 3 minutes). */

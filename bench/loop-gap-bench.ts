@@ -1,0 +1,136 @@
+/**
+ * Where the runtime thread's stalls come from while a runaway app misbehaves (issue 5, platform/
+ * container README "Fast path"): `npm run build && node bench/run.js loop-gap`.
+ *
+ * Per hosting (`pool`: every entry through isolated-vm's thread pool; `fast`: well-behaved apps
+ * on this thread), a well-behaved app answers events paced 1 ms apart for LOOP_GAP_MS (default
+ * 3000) while a runaway app spins or bombs its memory on the pool beside it. A 1-ms interval
+ * timer records every stall of this thread over 20 ms, and for each the thread's own
+ * /proc/…/schedstat delta: time on a CPU and time runnable but waiting for one. Waiting ≈ the
+ * stall means the kernel had no CPU for the thread (oversubscription), not that this thread was
+ * held by a guest or a lock. LOOP_GAP_BURNERS (default 2) busy child processes add CPU load, as
+ * in the containment runs that showed the stalls.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AppRuntime, bundleApp, type AppBundle } from '../platform/container/index.js';
+import { silentLogger } from '../platform/log/logger.js';
+
+const GOOD = `export default { answer: (p) => ({ status: 200, i: p.i }) };`;
+const BAD = `export default {
+  spin() { for (;;) {} },
+  bomb() { const keep = []; for (;;) keep.push(new Array(1_000_000).fill(1.5)); },
+};`;
+
+async function bundle(root: string, name: string, source: string, limits?: object): Promise<AppBundle> {
+  const dir = join(root, name);
+  mkdirSync(join(dir, 'src'), { recursive: true });
+  writeFileSync(join(dir, 'src', 'index.js'), source);
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ name, version: '1.0.0', entry: 'src/index.js', ...(limits ? { limits } : {}) }));
+  return bundleApp(dir);
+}
+
+/** [ns on a CPU, ns runnable and waiting] of this process's main thread. */
+function schedstat(): [number, number] {
+  const [run, wait] = readFileSync(`/proc/${process.pid}/task/${process.pid}/schedstat`, 'utf8').split(' ').map(Number);
+  return [run ?? 0, wait ?? 0];
+}
+
+interface Stalls {
+  count: number;
+  totalMs: number;
+  onCpuMs: number;
+  waitingMs: number;
+  worstMs: number;
+}
+
+async function measure(fastPath: boolean, misbehaviour: 'spin' | 'bomb', good: AppBundle, bad: AppBundle, ms: number): Promise<Stalls> {
+  const runtime = new AppRuntime({ logger: silentLogger, hosting: 'in-process', fastPath, faultLimit: { maxFaults: 1_000_000, windowMs: 1 } });
+  await runtime.deploy(good);
+  await runtime.deploy(bad);
+  for (let i = 0; i < 20; i++) await runtime.dispatch('good', { name: 'answer', sessionKey: `g${i % 8}`, payload: { i } });
+  const stalls: Stalls = { count: 0, totalMs: 0, onCpuMs: 0, waitingMs: 0, worstMs: 0 };
+  let last = performance.now();
+  let lastSched = schedstat();
+  const probe = setInterval(() => {
+    const now = performance.now();
+    const sched = schedstat();
+    const gap = now - last;
+    if (gap > 20) {
+      stalls.count += 1;
+      stalls.totalMs += gap;
+      stalls.worstMs = Math.max(stalls.worstMs, gap);
+      stalls.onCpuMs += (sched[0] - lastSched[0]) / 1e6;
+      stalls.waitingMs += (sched[1] - lastSched[1]) / 1e6;
+    }
+    last = now;
+    lastSched = sched;
+  }, 1);
+  let stop = false;
+  const runaway = (async () => {
+    for (let n = 0; !stop; n++) {
+      await runtime.dispatch('bad', { name: misbehaviour, sessionKey: `b${n}`, payload: null });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  })();
+  const started = performance.now();
+  for (let i = 0; performance.now() - started < ms; i++) {
+    await runtime.dispatch('good', { name: 'answer', sessionKey: `g${i % 8}`, payload: { i } });
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  stop = true;
+  await runaway;
+  clearInterval(probe);
+  await runtime.close();
+  return stalls;
+}
+
+async function run(): Promise<void> {
+  const ms = Number(process.env.LOOP_GAP_MS ?? 3000);
+  const rounds = Number(process.env.LOOP_GAP_ROUNDS ?? 3);
+  const burners: ChildProcess[] = Array.from({ length: Number(process.env.LOOP_GAP_BURNERS ?? 2) }, () =>
+    spawn(process.execPath, ['-e', 'for(;;);'], { stdio: 'ignore' }),
+  );
+  const root = mkdtempSync(join(tmpdir(), 'loop-gap-bench-'));
+  try {
+    const good = await bundle(root, 'good', GOOD);
+    const bad = await bundle(root, 'bad', BAD, { memoryMb: 16, cpuMsPerEvent: 50 });
+    console.log(`\n== runtime-thread stalls > 20 ms beside a runaway app (${rounds} rounds × ${ms} ms each, ${burners.length} busy processes; load average ${(loadavg()[0] ?? 0).toFixed(2)})`);
+    for (const misbehaviour of ['spin', 'bomb'] as const) {
+      for (const fastPath of [false, true]) {
+        const sum: Stalls = { count: 0, totalMs: 0, onCpuMs: 0, waitingMs: 0, worstMs: 0 };
+        for (let r = 0; r < rounds; r++) {
+          const seen = await measure(fastPath, misbehaviour, good, bad, ms);
+          sum.count += seen.count;
+          sum.totalMs += seen.totalMs;
+          sum.onCpuMs += seen.onCpuMs;
+          sum.waitingMs += seen.waitingMs;
+          sum.worstMs = Math.max(sum.worstMs, seen.worstMs);
+        }
+        const share = sum.totalMs === 0 ? '—' : `${((100 * sum.waitingMs) / sum.totalMs).toFixed(0)} %`;
+        console.log(
+          `${misbehaviour.padEnd(4)} ${fastPath ? 'fast' : 'pool'}: ${sum.count} stalls, ${sum.totalMs.toFixed(0)} ms in all (worst ${sum.worstMs.toFixed(0)} ms); ` +
+            `during them the thread was on a CPU ${sum.onCpuMs.toFixed(0)} ms and waiting for one ${sum.waitingMs.toFixed(0)} ms (${share})`,
+        );
+      }
+    }
+  } finally {
+    for (const burner of burners) burner.kill('SIGKILL');
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+export async function main(): Promise<void> {
+  // isolated-vm on Node 20 needs V8's startup snapshot off: run in a child that has the flag.
+  if (!process.execArgv.includes('--no-node-snapshot')) {
+    const child = spawnSync(process.execPath, ['--no-node-snapshot', fileURLToPath(import.meta.url)], { stdio: 'inherit', env: process.env });
+    if (child.status !== 0) throw new Error(`loop-gap bench failed (${child.status ?? child.signal})`);
+    return;
+  }
+  await run();
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.execArgv.includes('--no-node-snapshot')) await main();
