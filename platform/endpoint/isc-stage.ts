@@ -12,7 +12,10 @@
  *  3. Served user and session case (platform/isc/as/isc-session.ts). No digest challenge: the
  *     S-CSCF asserted the identity (RFC 3325), so an originating call runs as the served user.
  *  4. Ask the service engines (the same list and order as the services stage) for that user
- *     and direction; the first decision that is not `continue` is carried out as an AS may:
+ *     and direction as one chain (service-chain.ts, issue 5 §4): an engine that proxies to one
+ *     target hands the request, as proxied, to the next engine, which decides for the same
+ *     served user; the upstream engine stays on the path and hears the outcome. What the chain
+ *     decides is carried out as an AS may:
  *     - continue: proxy (§5.7.4) — the request goes back to the S-CSCF unchanged;
  *     - proxy: back to the S-CSCF through the remaining Route set, one branch per target with
  *       the target as Request-URI (a changed Request-URI is a retarget: History-Info, RFC 7044;
@@ -44,6 +47,7 @@ import {
   setIscFacts,
   TrustedScscfs,
   type AddressResolver,
+  type IscFacts,
 } from '../isc/as/index.js';
 import { isLocalUri } from '../proxy/local-identity.js';
 import type { ProxyCore } from '../proxy/proxy-core.js';
@@ -57,6 +61,7 @@ import { checkRequest, createResponse, generateTag, parseUri, type SipRequest, t
 import type { IncomingRequest, RequestStage, StageOutcome } from './request-stage.js';
 import { isInDialog } from './route-stage.js';
 import { DecisionRunner, forwardOptionsOf, type CarryOut } from './decision-runner.js';
+import { decideChain, type ServiceChain } from './service-chain.js';
 import type { UserAgentCore } from './user-agent-core.js';
 import { carryOutB2bua } from './user-agent-service.js';
 import type { B2buaDecision } from '../services/user-agent.js';
@@ -202,31 +207,51 @@ export class IscStage implements RequestStage {
       const registered = this.registrations.registered(session.aor);
       if (registered !== undefined) session.registered = registered;
     }
-    setIscFacts(request, { ...session, scscfRoute });
+    const facts: IscFacts = { ...session, scscfRoute };
+    setIscFacts(request, facts);
 
     if (!NOT_FOR_SERVICES.has(request.method)) {
-      const flow = transaction.flow;
-      const call: ServiceCall = {
-        request,
-        direction: session.direction,
-        aor: session.aor,
-        // RFC 3325: the S-CSCF asserted who the originating user is.
-        ...(session.direction === 'originating' ? { authenticatedAs: session.aor } : {}),
-        source: { protocol: flow.protocol, address: flow.remote.address, port: flow.remote.port },
-        local: { address: flow.local.address, port: flow.local.port },
-        host: this.#host,
-      };
-      for (const engine of this.#options.engines) {
-        if (engine.directions && !engine.directions.includes(session.direction)) continue;
-        const decision = await engine.decide(call);
-        if (decision.kind === 'continue') continue;
-        this.#logger.debug({ engine: engine.name, servedUser: session.servedUser, sessionCase: session.sessionCase, decision: decision.kind, callId: request.callId }, 'ISC service decided');
-        await this.#runner.carryOut(incoming, decision, engine.name);
+      const { decision, engines } = await decideChain(this.#chain(incoming, facts), request);
+      if (decision.kind !== 'continue') {
+        const engine = engines.join('→');
+        this.#logger.debug({ engine, servedUser: session.servedUser, sessionCase: session.sessionCase, decision: decision.kind, callId: request.callId }, 'ISC service decided');
+        await this.#runner.carryOut(incoming, decision, engine);
         return 'handled';
       }
     }
     this.#sendBack(incoming, this.#options.recordRoute ?? false);
     return 'handled';
+  }
+
+  /**
+   * The service chain (service-chain.ts) for the served user and session case the S-CSCF gave:
+   * they stay the same along the chain (the S-CSCF chose whose services run here; a retarget
+   * is for it to act on when the request comes back, isc.md §5.3), so position p is engine p.
+   * A single-target proxy hands on the request as #targets would send it: the Request-URI as
+   * received unless the target is another identity (a retarget).
+   */
+  #chain(incoming: IncomingRequest, facts: IscFacts): ServiceChain {
+    const flow = incoming.transaction.flow;
+    const engines = this.#options.engines;
+    return {
+      length: engines.length,
+      at: (p, request) => {
+        // A proxied copy keeps the ISC facts for the engines that read them.
+        setIscFacts(request, facts);
+        const call: ServiceCall = {
+          request,
+          direction: facts.direction,
+          aor: facts.aor,
+          // RFC 3325: the S-CSCF asserted who the originating user is.
+          ...(facts.direction === 'originating' ? { authenticatedAs: facts.aor } : {}),
+          source: { protocol: flow.protocol, address: flow.remote.address, port: flow.remote.port },
+          local: { address: flow.local.address, port: flow.local.port },
+          host: this.#host,
+        };
+        return { engine: engines[p]!, call };
+      },
+      sentUri: (received, target) => (isRetarget(received, target) ? target : received),
+    };
   }
 
   /**

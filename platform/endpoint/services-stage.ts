@@ -6,7 +6,7 @@
  * users) run before the callee's (terminating: the Request-URI is one of our users), as an
  * originating service may change where the call goes. Within a direction, engines run in the
  * order given. A service that proxies to one target hands the request, as proxied, to the next
- * service (see #decideFrom); any other decision is carried out. When every engine continues,
+ * service (service-chain.ts); any other decision is carried out. When every engine continues,
  * the proxy stage routes the request as usual.
  *
  * A `proxy` decision goes through the proxy core; when its branches produce no 2xx, the
@@ -22,13 +22,13 @@ import type { B2buaDecision } from '../services/user-agent.js';
 import { carryOutB2bua, createUserAgentService } from './user-agent-service.js';
 import { DecisionRunner, forwardOptionsOf, type CarryOut } from './decision-runner.js';
 import type { UserAgentCore } from './user-agent-core.js';
-import type { Decision, ServiceTarget } from '../services/decision.js';
-import { composeProxy } from '../services/decision-chain.js';
+import type { ServiceTarget } from '../services/decision.js';
 import { applyMessageEdits } from '../services/message-edits.js';
 import type { ServiceCall, ServiceDirection, ServiceEngine, ServiceHost } from '../services/service-engine.js';
 import { formatUri, parseUri, type SipRequest } from '../sip/index.js';
 import type { Binding } from '../store/binding-repository.js';
 import { authenticatedIdentity } from './auth-stage.js';
+import { decideChain, type ServiceChain } from './service-chain.js';
 import { targetsFromBindings, type ReceivedRouting } from './proxy-stage.js';
 import type { IncomingRequest, RequestStage, StageOutcome } from './request-stage.js';
 import { addressedToServer, isInDialog } from './route-stage.js';
@@ -82,7 +82,7 @@ export class ServicesStage implements RequestStage {
       source: { protocol: flow.protocol, address: flow.remote.address, port: flow.remote.port },
       local: { address: flow.local.address, port: flow.local.port },
     };
-    const { decision, engines } = await this.#decideFrom(0, request, context);
+    const { decision, engines } = await decideChain(this.#chain(context), request);
     if (decision.kind === 'continue') return 'continue';
     const engine = engines.join('→');
     this.#logger.debug({ engine, decision: decision.kind, callId: request.callId }, 'services decided');
@@ -91,45 +91,32 @@ export class ServicesStage implements RequestStage {
   }
 
   /**
-   * The chain of services from `position` on (issue 5 §4, like an S-CSCF's iFC chain): the
-   * caller's services (originating) in engine order, then the callee's (terminating) for the
-   * request as it is by then. A service that proxies to one target passes the request, as it
-   * would be sent there, on to the rest of the chain; the rest decides, and the upstream service
-   * stays on the path (composeProxy: it hears the outcome as its own). Any other decision ends
-   * the chain. Positions: 0…n−1 originating, n…2n−1 terminating, n engines.
+   * The chain of services (service-chain.ts): the caller's services (originating) in engine
+   * order, then the callee's (terminating) for the request as it is by then — the callee is the
+   * AOR of that request's Request-URI, so it changes where a service proxies on. Positions:
+   * 0…n−1 originating, n…2n−1 terminating, n engines.
    */
-  async #decideFrom(position: number, request: SipRequest, context: ChainContext): Promise<{ decision: Decision; engines: string[] }> {
+  #chain(context: ChainContext): ServiceChain {
     const engines = this.#options.engines;
     const n = engines.length;
-    // The callee of this request (it changes only where a service proxies on: a new call below).
-    const callee = position < 2 * n ? this.#options.registrar.location.aorOf(request.uri) : undefined;
-    for (let p = position; p < 2 * n; p++) {
-      const direction: ServiceDirection = p < n ? 'originating' : 'terminating';
-      const aor = direction === 'originating' ? context.caller : callee;
-      if (aor === undefined) {
-        if (direction === 'terminating') break;
-        p = n - 1; // no caller of ours: on to the callee's services
-        continue;
-      }
-      const engine = engines[p % n]!;
-      if (engine.directions && !engine.directions.includes(direction)) continue;
-      const decision = await engine.decide({
-        request,
-        direction,
-        aor,
-        ...(context.caller ? { authenticatedAs: context.caller } : {}),
-        source: context.source,
-        local: context.local,
-        host: this.host,
-      });
-      if (decision.kind === 'continue') continue;
-      const onward = decision.kind === 'proxy' && decision.targets.length === 1 ? proxiedRequest(request, decision.targets[0]!) : undefined;
-      if (decision.kind !== 'proxy' || onward === undefined) return { decision, engines: [engine.name] };
-      const downstream = await this.#decideFrom(p + 1, onward, context);
-      if (downstream.decision.kind === 'continue') return { decision, engines: [engine.name] };
-      return { decision: await composeProxy(decision, downstream.decision), engines: [engine.name, ...downstream.engines] };
-    }
-    return { decision: { kind: 'continue' }, engines: [] };
+    return {
+      length: 2 * n,
+      at: (p, request) => {
+        const direction: ServiceDirection = p < n ? 'originating' : 'terminating';
+        const aor = direction === 'originating' ? context.caller : this.#options.registrar.location.aorOf(request.uri);
+        if (aor === undefined) return undefined;
+        const call: ServiceCall = {
+          request,
+          direction,
+          aor,
+          ...(context.caller ? { authenticatedAs: context.caller } : {}),
+          source: context.source,
+          local: context.local,
+          host: this.host,
+        };
+        return { engine: engines[p % n]!, call };
+      },
+    };
   }
 
   /** The server answers the INVITE itself and calls the target on a new leg (an AOR of ours is
@@ -181,20 +168,6 @@ interface ChainContext {
   caller?: string;
   source: ServiceCall['source'];
   local: NonNullable<ServiceCall['local']>;
-}
-
-/** The request as a service's single-target proxy would send it: its edits applied and the
- *  target as Request-URI. Undefined when the target is not a URI (the proxy skips it too). */
-function proxiedRequest(request: SipRequest, target: ServiceTarget): SipRequest | undefined {
-  let uri;
-  try {
-    uri = parseUri(target.uri);
-  } catch {
-    return undefined;
-  }
-  const copy = target.edits ? applyMessageEdits(request, target.edits) : request.clone();
-  copy.uri = uri;
-  return copy;
 }
 
 function toTargets(contacts: readonly ServiceTarget[]): ProxyTarget[] {

@@ -1,7 +1,8 @@
 /**
  * The one interface between the SIP core and a service engine (CPL, the app container,
- * SIP-CGI). The endpoint's services stage offers each initial request to the registered engines
- * in order; the first that does not `continue` decides what happens to it.
+ * SIP-CGI). The endpoint's services stage (and the ISC stage) offers each initial request to the
+ * registered engines as one chain (platform/endpoint/service-chain.ts): a single-target proxy
+ * hands the request on to the next engine; any other decision is carried out.
  *
  *   const engine: ServiceEngine = {
  *     name: 'cpl',
