@@ -8,15 +8,26 @@ import type { EventScope } from './event-scope.js';
 import { guestSdk } from './guest-sdk.js';
 import { PERMISSIONS, type PlainData } from './protocol.js';
 import { headerPairs } from './headers.js';
-import type { AppContext, AppLogger, AppSession, CallRef, Calls, JsonValue, KvStore, TimerRef, Timers, Uac, UacResponse } from './types.js';
+import type { AppContext, AppLogger, AppSession, CallRef, Calls, JsonValue, KvStore, TimerRef, Timers, Uac, UacInviteResponse, UacResponse } from './types.js';
 
 /** Finds the scope of a session's current event (throws outside one). */
 export type ScopeLookup = (sessionId: string) => EventScope;
 
+/** Handlers parked on INVITEs the app sent, until the event with the answer (define-app.ts). */
+export interface InviteParking {
+  /** Takes the session's one invite slot; throws while another invite of the session is pending
+   *  (its handler could not park: the event ends at the first). */
+  claim(sessionId: string): void;
+  /** Gives the slot back (the invite did not start). */
+  unclaim(sessionId: string): void;
+  /** Parks the handler: `task` is the handler task the answer's event waits for. */
+  park(inviteId: string, resolve: (response: UacInviteResponse) => void, task: Promise<unknown> | undefined): void;
+}
+
 const MAX_TIMER_MS = 24 * 60 * 60 * 1000;
 let timerCounter = 0;
 
-export function createContext(app: string, sessionId: string, scopeOf: ScopeLookup): AppContext {
+export function createContext(app: string, sessionId: string, scopeOf: ScopeLookup, parkInvite?: InviteParking): AppContext {
   const session: AppSession = {
     id: sessionId,
     get createdAt() {
@@ -77,6 +88,31 @@ export function createContext(app: string, sessionId: string, scopeOf: ScopeLook
       scopeOf(sessionId).requireGrant(PERMISSIONS.uac);
       const answer = await guestSdk().hostCall(PERMISSIONS.uac, 'request', JSON.stringify(request));
       return JSON.parse(answer) as UacResponse;
+    },
+    invite: async (request) => {
+      const scope = scopeOf(sessionId);
+      scope.requireGrant(PERMISSIONS.uac);
+      if (parkInvite === undefined) throw new Error('ctx.uac.invite is not available outside defineApp');
+      // The answer comes in a later event (a phone rings longer than an event may last), and a
+      // request's caller cannot wait across events for an answer the app has not given yet.
+      if (scope.actionsAllowed && scope.action === undefined) {
+        throw new Error('answer, proxy or pass the request before awaiting ctx.uac.invite (the handler resumes in a later event)');
+      }
+      parkInvite.claim(sessionId);
+      let id: unknown;
+      try {
+        id = (JSON.parse(await guestSdk().hostCall(PERMISSIONS.uac, 'invite', JSON.stringify(request))) as { id?: unknown } | null)?.id;
+        if (typeof id !== 'string') throw new Error('the server did not start the call');
+      } catch (error) {
+        parkInvite.unclaim(sessionId);
+        throw error;
+      }
+      const inviteId = id;
+      return new Promise<UacInviteResponse>((resolve) => {
+        const current = scopeOf(sessionId);
+        parkInvite.park(inviteId, resolve, current.task);
+        current.suspend();
+      });
     },
   };
 

@@ -1,16 +1,16 @@
 /**
  * `defineApp`: turns an app's handlers into the event handlers the sandbox calls (`request`,
- * `outcome`, `response`, `timer`, `expired`, `b2bua`, `callEnded`, `callConnected`, `event`,
- * `registration`;
+ * `outcome`, `response`, `timer`, `expired`, `b2bua`, `callEnded`, `callConnected`, `uacInvite`,
+ * `event`, `registration`;
  * platform/container guest prelude). Runs inside the isolate.
  *
  * Concurrency (spec §B.1 principle 1, JSR 359 APPLICATIONSESSION): the container delivers the
  * events of one application session one at a time. An event ends when its handler settles or
- * when it parks on `await req.proxy()` (or `req.b2bua()`); the handler then resumes inside the
- * later `outcome` (`b2bua`) event, so at no time do two handlers of one session run, and no event holds the session while
- * a phone rings.
+ * when it parks on `await req.proxy()` (or `req.b2bua()`, `ctx.uac.invite()`); the handler then
+ * resumes inside the later `outcome` (`b2bua`, `uacInvite`) event, so at no time do two handlers of
+ * one session run, and no event holds the session while a phone rings.
  */
-import { createContext } from './context.js';
+import { createContext, type InviteParking } from './context.js';
 import { EventScope } from './event-scope.js';
 import { RequestImpl, ResponseImpl, type RequestHost } from './messages.js';
 import { assertPlainData } from './cloneable.js';
@@ -24,12 +24,13 @@ import type {
   RequestEventPayload,
   ResponseEventPayload,
   TimerEventPayload,
+  UacInviteEventPayload,
   WireAction,
   PlainData,
   RegistrationEventPayload,
   WireResult,
 } from './protocol.js';
-import type { AppContext, AppDefinition, B2buaResult, RequestHandler, ResponseHandler, SipResponse } from './types.js';
+import type { AppContext, AppDefinition, B2buaResult, RequestHandler, ResponseHandler, SipResponse, UacInviteResponse } from './types.js';
 
 /** What `defineApp` returns: the sandbox's event handlers (export it as the module's default). */
 export interface SwitchboardApp {
@@ -42,6 +43,7 @@ export interface SwitchboardApp {
   b2bua(payload: B2buaEventPayload): Promise<WireResult>;
   callEnded(payload: CallEndedEventPayload): Promise<WireResult>;
   callConnected(payload: CallConnectedEventPayload): Promise<WireResult>;
+  uacInvite(payload: UacInviteEventPayload): Promise<WireResult>;
   event(payload: AppEventPayload): Promise<WireResult>;
   registration(payload: RegistrationEventPayload): Promise<WireResult>;
 }
@@ -82,6 +84,17 @@ export function defineApp(definition: AppDefinition): SwitchboardApp {
   const name = definition.name ?? 'app';
   const scopes = new Map<string, EventScope>();
   const calls = new Map<string, CallState>();
+  /** Handlers parked on `await ctx.uac.invite()`, by invite id; sessions with one pending. */
+  const invites = new Map<string, { resolve: (response: UacInviteResponse) => void; task: Promise<unknown> | undefined }>();
+  const inviting = new Set<string>();
+  const parkInvite: InviteParking = {
+    claim(sessionId) {
+      if (inviting.has(sessionId)) throw new Error('this application session already waits for a ctx.uac.invite: await one at a time');
+      inviting.add(sessionId);
+    },
+    unclaim: (sessionId) => void inviting.delete(sessionId),
+    park: (id, resolve, task) => void invites.set(id, { resolve, task }),
+  };
   const scopeOf = (sessionId: string): EventScope => {
     const scope = scopes.get(sessionId);
     if (scope === undefined) throw new Error('ctx and requests can be used only while an event of their session runs');
@@ -104,7 +117,7 @@ export function defineApp(definition: AppDefinition): SwitchboardApp {
   async function inScope(scope: EventScope, work: (ctx: AppContext) => Promise<void>): Promise<WireResult> {
     scopes.set(scope.sessionId, scope);
     try {
-      await work(createContext(scope.app ?? name, scope.sessionId, scopeOf));
+      await work(createContext(scope.app ?? name, scope.sessionId, scopeOf, parkInvite));
       return scope.result();
     } finally {
       if (scopes.get(scope.sessionId) === scope) scopes.delete(scope.sessionId);
@@ -172,7 +185,7 @@ export function defineApp(definition: AppDefinition): SwitchboardApp {
         if (call === undefined) return;
         const response = new ResponseImpl(payload.response, undefined, call.request);
         const handler = response.status < 200 ? definition.onProvisionalResponse : definition.onBranchResponse;
-        if (handler !== undefined) await handler(response, ctx);
+        if (handler !== undefined) await scope.until(Promise.resolve().then(() => handler(response, ctx)));
       });
     },
 
@@ -184,10 +197,8 @@ export function defineApp(definition: AppDefinition): SwitchboardApp {
           ctx.log.warn(`timer "${payload.timer.name}" fired but the app has no handler for it in "timers"`);
           return;
         }
-        await handler(
-          Object.freeze({ id: payload.timer.id, name: payload.timer.name, payload: payload.timer.payload, repeating: payload.timer.repeatMs !== undefined }),
-          ctx,
-        );
+        const timer = Object.freeze({ id: payload.timer.id, name: payload.timer.name, payload: payload.timer.payload, repeating: payload.timer.repeatMs !== undefined });
+        await scope.until(Promise.resolve().then(() => handler(timer, ctx)));
       });
     },
 
@@ -225,11 +236,9 @@ export function defineApp(definition: AppDefinition): SwitchboardApp {
       const scope = new EventScope(payload, false);
       return inScope(scope, async (ctx) => {
         const { call, end } = payload;
-        await definition.onCallEnded?.(
-          Object.freeze({ id: call.id, target: call.target }),
-          Object.freeze({ by: end.by, reason: end.reason, durationMs: end.durationMs }),
-          ctx,
-        );
+        const ref = Object.freeze({ id: call.id, target: call.target });
+        const ended = Object.freeze({ by: end.by, reason: end.reason, durationMs: end.durationMs });
+        await scope.until(Promise.resolve().then(() => definition.onCallEnded?.(ref, ended, ctx)));
       });
     },
 
@@ -237,11 +246,31 @@ export function defineApp(definition: AppDefinition): SwitchboardApp {
       const scope = new EventScope(payload, false);
       return inScope(scope, async (ctx) => {
         const { call, result } = payload;
-        await definition.onCallConnected?.(
-          Object.freeze({ id: call.id, target: call.target }),
-          Object.freeze({ outcome: result.outcome, status: result.status, reason: result.reason, leg: result.leg }),
-          ctx,
-        );
+        const ref = Object.freeze({ id: call.id, target: call.target });
+        const connected = Object.freeze({ outcome: result.outcome, status: result.status, reason: result.reason, leg: result.leg });
+        await scope.until(Promise.resolve().then(() => definition.onCallConnected?.(ref, connected, ctx)));
+      });
+    },
+
+    uacInvite(payload) {
+      const scope = new EventScope(payload, false);
+      return inScope(scope, async () => {
+        // The session may invite again, whether or not a handler still waits for this answer.
+        inviting.delete(payload.session.id);
+        const pending = invites.get(payload.invite);
+        if (pending === undefined) return; // state lost (isolate restarted): a call still ends with onCallEnded
+        invites.delete(payload.invite);
+        const { status, reason, headers, body, timedOut, call } = payload.answer;
+        const response: UacInviteResponse = Object.freeze({
+          status,
+          reason,
+          headers: headers.map((field) => Object.freeze({ name: field.name, value: field.value })),
+          ...(body === undefined ? {} : { body }),
+          timedOut: timedOut === true,
+          ...(call === undefined ? {} : { call: Object.freeze({ id: call.id, target: call.target }) }),
+        });
+        pending.resolve(response);
+        if (pending.task !== undefined) await scope.until(pending.task);
       });
     },
 
@@ -255,9 +284,18 @@ export function defineApp(definition: AppDefinition): SwitchboardApp {
       const result = await inScope(scope, async (ctx) => {
         if (typeof handler !== 'function') return;
         const caller = payload.event.caller.kind === 'admin' ? Object.freeze({ kind: 'admin' as const }) : Object.freeze({ kind: 'user' as const, aor: payload.event.caller.aor });
-        const value = await handler(Object.freeze({ name, payload: payload.event.payload, caller }), ctx);
-        if (value !== undefined) assertPlainData(value, `the value returned by events.${name}`);
-        reply = value ?? undefined;
+        // A handler that waits for `ctx.uac.invite` ends this event there: the HTTP caller gets
+        // what was returned by then (nothing), the rest runs in the later event.
+        let returned = false;
+        const task = Promise.resolve()
+          .then(() => handler(Object.freeze({ name, payload: payload.event.payload, caller }), ctx))
+          .then((value) => {
+            if (returned) return;
+            if (value !== undefined) assertPlainData(value, `the value returned by events.${name}`);
+            reply = value ?? undefined;
+          });
+        await scope.until(task);
+        returned = true;
       });
       if (typeof handler !== 'function') return { ...result, unhandled: true };
       return reply === undefined ? result : { ...result, reply };
@@ -267,14 +305,15 @@ export function defineApp(definition: AppDefinition): SwitchboardApp {
       const scope = new EventScope(payload, false);
       return inScope(scope, async (ctx) => {
         const { kind, aor, contact, expires, q, at } = payload.registration;
-        await definition.onRegistration?.(Object.freeze({ kind, aor, contact, expires, q, at: new Date(at) }), ctx);
+        const registration = Object.freeze({ kind, aor, contact, expires, q, at: new Date(at) });
+        await scope.until(Promise.resolve().then(() => definition.onRegistration?.(registration, ctx)));
       });
     },
 
     expired(payload) {
       const scope = new EventScope(payload, false);
       return inScope(scope, async (ctx) => {
-        await definition.onSessionExpired?.(ctx);
+        await scope.until(Promise.resolve().then(() => definition.onSessionExpired?.(ctx)));
       });
     },
   };

@@ -24,6 +24,7 @@ export class EventScope {
   readonly #timersStart: WireTimerStart[] = [];
   readonly #timersCancel: string[] = [];
   #onSuspend: (() => void) | undefined;
+  #task: Promise<unknown> | undefined;
 
   constructor(payload: WireEventBase, actionsAllowed: boolean) {
     this.sessionId = payload.session.id;
@@ -52,10 +53,16 @@ export class EventScope {
 
   /** Waits until `task` settles or the handler suspends, whichever is first. */
   until(task: Promise<unknown>): Promise<void> {
+    this.#task = task;
     return new Promise<void>((resolve, reject) => {
       this.#onSuspend = resolve;
       task.then(() => resolve(), reject);
     });
+  }
+
+  /** The handler task this event waits for (`until`): a handler that suspends resumes in it. */
+  get task(): Promise<unknown> | undefined {
+    return this.#task;
   }
 
   requireGrant(permission: string): void {

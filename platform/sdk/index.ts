@@ -53,4 +53,9 @@ export type {
   TimerHandler,
   TimerRef,
   Timers,
+  Uac,
+  UacInvite,
+  UacInviteResponse,
+  UacRequest,
+  UacResponse,
 } from './types.js';

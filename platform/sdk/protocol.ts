@@ -120,6 +120,21 @@ export type WireConnectResult = { outcome: 'connected' | 'failed'; status: numbe
 
 export type CallConnectedEventPayload = WireEventBase & { call: WireCallRef; result: WireConnectResult };
 
+/** The final answer to an app's own INVITE (`ctx.uac.invite`, RFC 3261 §13.2.2): the response as
+ *  plain data, `timedOut` when the server gave up ringing (CANCEL, then a local 408), and the
+ *  call (the dialog the 2xx created) for a 2xx. */
+export type WireUacInviteAnswer = {
+  status: number;
+  reason: string;
+  headers: Array<{ name: string; value: string }>;
+  body?: string;
+  timedOut?: boolean;
+  call?: WireCallRef;
+};
+
+/** An INVITE the app sent got its final answer; `invite` is the id the `invite` host call gave. */
+export type UacInviteEventPayload = WireEventBase & { invite: string; answer: WireUacInviteAnswer };
+
 /** Who delivered a named event over HTTP (platform/http HttpAccess): the admin token or a user
  *  with their own credentials. */
 export type WireCaller = { kind: 'admin' } | { kind: 'user'; aor: string };
@@ -195,6 +210,7 @@ export const APP_EVENTS = {
   b2bua: 'b2bua',
   callEnded: 'callEnded',
   callConnected: 'callConnected',
+  uacInvite: 'uacInvite',
   event: 'event',
   registration: 'registration',
 } as const;

@@ -142,11 +142,11 @@ export interface B2buaOptions {
   timeout?: number;
 }
 
-/** A bridged call, as plain data: store it in the session or a timer payload, end it with
- *  `ctx.calls.terminate(call)`. */
+/** A bridged call (or one the app placed with `ctx.uac.invite`), as plain data: store it in the
+ *  session or a timer payload, end it with `ctx.calls.terminate(call)`. */
 export interface CallRef {
   readonly id: string;
-  /** Leg B's target as the app gave it. */
+  /** Leg B's target (the party called) as the app gave it. */
   readonly target: string;
 }
 
@@ -165,7 +165,8 @@ export interface B2buaResult {
 }
 
 /** A bridged call is over (`onCallEnded`). `by`: who hung up — `caller` (leg A), `callee`
- *  (leg B) or `app` (`ctx.calls.terminate`). */
+ *  (leg B; for a call the app placed with `ctx.uac.invite`, the party it called) or `app`
+ *  (`ctx.calls.terminate`). */
 export interface CallEnd {
   readonly by: 'caller' | 'callee' | 'app';
   /** `remote-bye`, `ack-timeout`, `failed` (a leg's dialog broke) or `terminated` (by the app). */
@@ -289,11 +290,60 @@ export interface UacResponse {
   body?: string;
 }
 
+/** A call the app places itself as a UAC (RFC 3261 §13.2.1): an INVITE with the app's SDP offer. */
+export interface UacInvite {
+  /** Whom to call; a user of this server is called at their registered phone (the first one). */
+  uri: string;
+  /** Default `<sip:APP@DOMAIN>` with the target's domain. */
+  from?: string;
+  /** Default the target URI. */
+  to?: string;
+  /** Extra header fields (not the ones the server writes: Via, Call-ID, CSeq, From, To, Contact,
+   *  Route, Record-Route, Max-Forwards, Content-*). */
+  headers?: Array<{ name: string; value: string }>;
+  /** The session offer (RFC 3264 §5); the answer comes in the 2xx's body. Required: the server
+   *  ACKs the 2xx at once, so it cannot carry an answer to an offer made in the 2xx. */
+  body: string;
+  /** Default application/sdp. */
+  contentType?: string;
+  /** How long it may ring, in ms (default 60 000, at most 300 000); then the server sends CANCEL
+   *  (RFC 3261 §9.1) and the answer is a local 408 with `timedOut`. */
+  timeoutMs?: number;
+}
+
+/** How `ctx.uac.invite` ended: the final response, and for a 2xx the call the app now holds. */
+export interface UacInviteResponse extends UacResponse {
+  /** The server gave up ringing (`timeoutMs`): it CANCELled and made this 408 itself. */
+  timedOut: boolean;
+  /**
+   * The dialog the 2xx created (the server has ACKed it), as plain data like a bridged call:
+   * `ctx.calls.terminate(call)` sends BYE (needs `calls`), and `onCallEnded(call, end)` fires in
+   * this application session when it ends — `by: 'callee'` when the called party hung up (or
+   * the dialog broke, reason `failed`), `by: 'app'` (reason `terminated`) when the app ended it.
+   * Absent for any other status.
+   */
+  call?: CallRef;
+}
+
 /** Needs the `uac` permission: send requests of your own (e.g. a missed-call MESSAGE). */
 export interface Uac {
   /** Resolves with the final response (a local 408 when nobody answers, 480 when a user of ours
    *  has no registered phone, 503 when the target cannot be reached). */
   request(request: UacRequest): Promise<UacResponse>;
+  /**
+   * Calls someone (JSR 289 `SipFactory.createRequest("INVITE")` + `send()`): sends the INVITE
+   * with `body` as the offer and resolves with the final response — for a 2xx with the `call`.
+   * Like `await req.proxy()`, the wait does not hold the application session: the event that
+   * calls it ends there, and the handler resumes in a later event of the same session once the
+   * answer is in (a phone may ring for a minute; an event may last only its wall-clock budget).
+   * So: in a request handler, answer or pass the request first (it throws otherwise); a named
+   * event answers its HTTP caller when its handler starts waiting; await one invite at a time.
+   * The answer is a local 404/480 for a user of ours who is unknown / has no registered phone,
+   * 503 when the target cannot be reached, 408 (`timedOut`) after `timeoutMs`. In-dialog
+   * requests from the far end get the server's default answers (re-INVITE/UPDATE 488, INFO and
+   * OPTIONS 200); its BYE ends the call.
+   */
+  invite(request: UacInvite): Promise<UacInviteResponse>;
 }
 
 export interface AppLogger {
@@ -392,8 +442,8 @@ export interface AppDefinition {
   /** Named events delivered over HTTP (`POST /api/v1/apps/{app}/events/{name}`), each in an
    *  application session of its own. */
   readonly events?: Readonly<Record<string, EventHandler>>;
-  /** A call the app bridged with `req.b2bua()` or connected with `ctx.calls.connect()` is over
-   *  (delivered in the application session that made it). */
+  /** A call the app bridged with `req.b2bua()`, connected with `ctx.calls.connect()` or placed
+   *  with `ctx.uac.invite()` is over (delivered in the application session that made it). */
   readonly onCallEnded?: CallEndedHandler;
   /** A `ctx.calls.connect()` attempt connected both parties or failed (in the application
    *  session that made it). */

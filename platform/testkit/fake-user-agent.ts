@@ -1,8 +1,10 @@
 /**
  * The UA core engines see (ServiceHost.userAgent, platform/services user-agent.ts) in the kit:
- * requests an app sends with `ctx.uac.request` (and INVITEs an engine originates) go to the
- * scripted phones and into the ladder as `app→phone`; a target without a phone gets a 503 made
- * by the core (transport failure, RFC 3261 §8.1.3.1).
+ * requests an app sends with `ctx.uac.request` and calls it places with `ctx.uac.invite` (and
+ * INVITEs an engine originates) go to the scripted phones and into the ladder as `app→phone`; a
+ * target without a phone gets a 503 made by the core (transport failure, RFC 3261 §8.1.3.1). A
+ * 2xx makes a dialog the phone knows of: `phone.hangup()` sends its BYE, the app's BYE reaches
+ * the phone.
  */
 import type { ClientEvents, ClientHandle, DialogHandle, OutgoingRequestSpec, ServiceResponse, UserAgentService } from '../services/index.js';
 import { generateCallId, generateTag, type HeaderField } from '../sip/index.js';
@@ -47,10 +49,19 @@ export function createKitUserAgent(network: Network): UserAgentService {
         final: (answer, local) => {
           const response = toService(answer, local);
           if (answer.status >= 200 && answer.status < 300) {
-            dialog = new KitDialog(callId, (inDialog, body) => {
+            const up = new KitDialog(callId, (inDialog, body) => {
               const sent = network.request({ method: inDialog, uri: spec.uri, callId, headers: [], body: body ?? '' });
               return toService(sent, sent.local);
             });
+            const phone = network.phoneAt(spec.uri);
+            if (phone !== undefined) {
+              const forget = phone.attachDialog(callId, () => {
+                network.fromPhone(phone, 'BYE', callId);
+                up.remoteEnded();
+              });
+              up.onEnd(forget);
+            }
+            dialog = up;
           }
           events.onFinal?.(response, dialog);
           settle(response);

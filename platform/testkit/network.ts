@@ -167,6 +167,12 @@ export class Network {
     };
   }
 
+  /** A phone sends a request in a dialog with the server (its BYE), which the core answers 200. */
+  fromPhone(phone: Phone, method: string, callId: string): void {
+    this.#ladder.record({ from: phone.name, to: SERVER, method, callId });
+    this.#ladder.record({ from: SERVER, to: phone.name, method, status: 200, reason: 'OK', callId });
+  }
+
   /** Sends a non-INVITE request from `from` (default the server) to a phone; its final response. */
   request(request: OutgoingRequest, from = SERVER): FinalAnswer & { local: boolean } {
     const label = this.labelOf(request.uri);

@@ -91,6 +91,8 @@ export class Phone {
   readonly #respond: PhoneOptions['respond'];
   readonly #clock: VirtualClock;
   readonly #ringing = new Set<{ timers: HostTimer[]; done: boolean }>();
+  /** Calls an app placed to this phone (`ctx.uac.invite`) that are up: Call-ID → hang up. */
+  readonly #dialogs = new Map<string, () => void>();
   #next = 0;
   #crashed = false;
 
@@ -131,6 +133,31 @@ export class Phone {
   /** Back after a crash. */
   restart(): void {
     this.#crashed = false;
+  }
+
+  /** Call-IDs of the calls an app placed to this phone (`ctx.uac.invite`) that are up now. */
+  calls(): string[] {
+    return [...this.#dialogs.keys()];
+  }
+
+  /**
+   * Hangs up (BYE from the phone, answered 200 by the server) the call with `callId`, or every
+   * call an app placed to this phone; the app hears `onCallEnded` with `by: 'callee'`. Returns
+   * how many calls ended. (Calls through a proxy or B2BUA end with `KitCall.hangup('callee')`.)
+   */
+  hangup(callId?: string): number {
+    const ending = callId === undefined ? [...this.#dialogs.entries()] : [...this.#dialogs.entries()].filter(([id]) => id === callId);
+    for (const [id, end] of ending) {
+      this.#dialogs.delete(id);
+      end();
+    }
+    return ending.length;
+  }
+
+  /** The core tells the phone about a dialog it is in; the returned function forgets it. */
+  attachDialog(callId: string, hangup: () => void): () => void {
+    this.#dialogs.set(callId, hangup);
+    return () => void this.#dialogs.delete(callId);
   }
 
   /** An INVITE for this phone (the core calls this; tests use the kit). */

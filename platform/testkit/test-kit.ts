@@ -120,7 +120,7 @@ export class TestKit {
     this.host = this.#createHost();
     // `ctx.calls` ends the apps' bridged calls: the engine and the capability share the registry.
     const calls = new CallRegistry();
-    const capabilities = capabilityProviders(createCapabilityContainer({ kv: this.kv, host: { current: this.host }, calls, logger }));
+    const capabilities = capabilityProviders(createCapabilityContainer({ kv: this.kv, host: { current: this.host }, calls, logger, clock: this.clock }));
     this.runtime = new KitRuntime({ logger, capabilities, ...options.runtime }, this.#activity);
     this.engine = createAppEngine({
       runtime: this.runtime,

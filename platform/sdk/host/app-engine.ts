@@ -23,7 +23,18 @@ import type {
   ServiceHost,
   ServiceResponse,
 } from '../../services/index.js';
-import { APP_EVENTS, PERMISSIONS, type WireAction, type WireB2buaOutcome, type WireCallEnd, type WireCallRef, type WireConnectResult, type WireResult, type WireTimer } from '../protocol.js';
+import {
+  APP_EVENTS,
+  PERMISSIONS,
+  type WireAction,
+  type WireB2buaOutcome,
+  type WireCallEnd,
+  type WireCallRef,
+  type WireConnectResult,
+  type WireResult,
+  type WireTimer,
+  type WireUacInviteAnswer,
+} from '../protocol.js';
 import { asJson, type AppEventSink } from './app-events.js';
 import { CallRegistry } from './call-registry.js';
 import { AppSessionStore, type HostClock, type HostSession } from './app-sessions.js';
@@ -295,9 +306,10 @@ export function createAppEngine(options: AppEngineOptions): AppEngine {
   }
 
   /**
-   * Third-party calls (`ctx.calls.connect`, connect-calls.ts) hold the application session that
-   * started them, like a b2bua call: never idle, version pinned, until the attempt failed or the
-   * connected call ended. Their events are delivered in that session.
+   * Third-party calls (`ctx.calls.connect`, connect-calls.ts) and the app's own INVITEs
+   * (`ctx.uac.invite`, uac-invite.ts) hold the application session that started them, like a
+   * b2bua call: never idle, version pinned, until the attempt failed or the call ended. Their
+   * events are delivered in that session.
    */
   const connecting = new Map<string, HostSession>();
   const heldKey = (app: string, call: WireCallRef): string => `${app}\n${call.id}`;
@@ -314,6 +326,10 @@ export function createAppEngine(options: AppEngineOptions): AppEngine {
       const session = connecting.get(heldKey(app, call));
       if (session !== undefined) void callConnected(session, call, result);
     },
+    invited(app, _key, call, answer) {
+      const session = connecting.get(heldKey(app, call));
+      if (session !== undefined) void uacInvited(session, call, answer);
+    },
     ended(app, _key, call, end) {
       const session = connecting.get(heldKey(app, call));
       if (session === undefined) return;
@@ -327,6 +343,16 @@ export function createAppEngine(options: AppEngineOptions): AppEngine {
     const dispatched = await dispatch(session.app, APP_EVENTS.callConnected, session.key, payload);
     apply(session, dispatched);
     if (result.outcome === 'connected') return;
+    connecting.delete(heldKey(session.app, call));
+    release(session);
+  }
+
+  /** The answer to the app's INVITE resumes the handler that awaits `ctx.uac.invite`. */
+  async function uacInvited(session: HostSession, call: WireCallRef, answer: WireUacInviteAnswer): Promise<void> {
+    const payload = { invite: call.id, answer, session: sessions.snapshot(session), grants: grantsOf(session.app), app: session.app };
+    const dispatched = await dispatch(session.app, APP_EVENTS.uacInvite, session.key, payload);
+    apply(session, dispatched);
+    if (answer.call !== undefined) return;
     connecting.delete(heldKey(session.app, call));
     release(session);
   }

@@ -1,28 +1,35 @@
 /**
  * The calls apps have up (JSR 359 `SipSession.terminateDialog` needs the live dialogs; apps
  * hold only plain-data ids, spec §B.1 principle 2): B2BUA calls once both legs are up, and
- * third-party calls (`ctx.calls.connect`) from their first INVITE on. A call is removed when it
+ * third-party calls (`ctx.calls.connect`) from their first INVITE on, calls the app placed itself
+ * (`ctx.uac.invite`) from their 2xx on. A call is removed when it
  * ends, however it ends, so nothing outlives its call; the `calls` capability looks calls up
  * here to end them. Calls are kept per app: an app can reach only its own.
  *
- * Third-party calls start in a capability call, not in a SIP decision, so their progress
- * reaches the app engine through the one `ConnectListener` the engine installs here.
+ * Third-party calls and an app's own INVITEs start in a capability call, not in a SIP decision,
+ * so their progress reaches the app engine through the one `ConnectListener` the engine
+ * installs here.
  */
-import type { WireCallEnd, WireCallRef, WireConnectResult } from '../protocol.js';
+import type { WireCallEnd, WireCallRef, WireConnectResult, WireUacInviteAnswer } from '../protocol.js';
+
+/** Live calls (ringing or up) one app may hold. */
+export const MAX_CALLS_PER_APP = 1000;
 
 /** What ends a call (the core's B2buaControl, a ThirdPartyCallHandle). */
 export interface CallControl {
   terminate(): Promise<void>;
 }
 
-/** The app engine's side of `ctx.calls.connect`: events for the application session that
- *  started the call. */
+/** The app engine's side of `ctx.calls.connect` and `ctx.uac.invite`: events for the
+ *  application session that started the call. */
 export interface ConnectListener {
-  /** A connect attempt starts: hold the session (no expiry, version pinned) until it is over.
-   *  False refuses the attempt (the app is at its session cap). */
+  /** A connect attempt or an INVITE starts: hold the session (no expiry, version pinned) until
+   *  it is over. False refuses the attempt (the app is at its session cap). */
   started(app: string, sessionKey: string, call: WireCallRef): boolean;
   /** Both parties connected, or the attempt failed (then it is over). */
   connected(app: string, sessionKey: string, call: WireCallRef, result: WireConnectResult): void;
+  /** The app's INVITE has its final answer (`ctx.uac.invite`); without `answer.call` it is over. */
+  invited(app: string, sessionKey: string, call: WireCallRef, answer: WireUacInviteAnswer): void;
   /** A connected call is over. */
   ended(app: string, sessionKey: string, call: WireCallRef, end: WireCallEnd): void;
 }

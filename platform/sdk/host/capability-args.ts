@@ -49,3 +49,14 @@ export function headerList(value: JsonValue | undefined): Array<{ name: string; 
     return { name, value: text(entry.value, `value of ${name}`) };
   });
 }
+
+const MAX_BODY_CHARS = 16_384;
+
+/** A message body: any text (it may span lines; only header values must be one line), up to
+ *  16 KiB; undefined when absent or empty. */
+export function bodyText(value: JsonValue | undefined): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new Error('body must be a string');
+  if (value.length > MAX_BODY_CHARS) throw new Error(`a body is limited to ${MAX_BODY_CHARS} characters`);
+  return value;
+}

@@ -7,6 +7,7 @@
 import { Container } from 'inversify';
 import type { CapabilityProvider } from '../../container/index.js';
 import type { Logger } from '../../log/logger.js';
+import type { HostClock } from './app-sessions.js';
 import { CallRegistry } from './call-registry.js';
 import { CallsCapability } from './calls-capability.js';
 import { CallConnector } from './connect-calls.js';
@@ -24,8 +25,11 @@ export interface CapabilityBindings {
   /** The core's ServiceHost once the pipeline exists: `ctx.uac` sends requests through it. */
   readonly host?: ServiceHostRef;
   /** The engine's live calls (`AppEngineOptions.calls`): `ctx.calls` ends them, and with
-   *  `host` connects new ones (third-party calls). Absent: `calls` is not offered. */
+   *  `host` connects new ones (third-party calls) and `ctx.uac.invite` places calls. Absent:
+   *  `calls` is not offered, nor `ctx.uac.invite`. */
   readonly calls?: CallRegistry;
+  /** Ring timeouts of `ctx.uac.invite` (default real time; the engine's clock in the test kit). */
+  readonly clock?: HostClock;
   /** Where capabilities log what apps cannot see (a failed BYE). */
   readonly logger?: Logger;
   /** More providers (e.g. HTTP egress, metrics) offered to apps that are granted them. */
@@ -37,7 +41,14 @@ export function createCapabilityContainer(bindings: CapabilityBindings): Contain
   container.bind<KvBackend>(SDK_TYPES.KvBackend).toConstantValue(bindings.kv);
   container.bind<CapabilityProvider>(SDK_TYPES.Capability).toDynamicValue((context) => new KvCapability(context.get<KvBackend>(SDK_TYPES.KvBackend)));
   const { host } = bindings;
-  if (host !== undefined) container.bind<CapabilityProvider>(SDK_TYPES.Capability).toConstantValue(new UacCapability(host));
+  if (host !== undefined) {
+    const uac = new UacCapability(host, {
+      ...(bindings.calls === undefined ? {} : { calls: bindings.calls }),
+      ...(bindings.clock === undefined ? {} : { clock: bindings.clock }),
+      ...(bindings.logger === undefined ? {} : { logger: bindings.logger }),
+    });
+    container.bind<CapabilityProvider>(SDK_TYPES.Capability).toConstantValue(uac);
+  }
   if (bindings.calls !== undefined) {
     container.bind<CallRegistry>(SDK_TYPES.CallRegistry).toConstantValue(bindings.calls);
     const connector = host === undefined ? undefined : new CallConnector(host, bindings.calls);

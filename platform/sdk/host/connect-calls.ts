@@ -16,13 +16,9 @@ import type { JsonValue } from '../../container/index.js';
 import type { ThirdPartyCallEnd } from '../../services/index.js';
 import type { WireCallEnd, WireCallRef, WireConnectResult } from '../protocol.js';
 import { argsObject, headerList, sipUri, text } from './capability-args.js';
-import type { CallRegistry } from './call-registry.js';
+import { MAX_CALLS_PER_APP, type CallRegistry } from './call-registry.js';
+import { resolveTarget, type ResolvedTarget } from './resolve-target.js';
 import type { ServiceHostRef } from './uac-capability.js';
-
-/** Live calls (ringing or up) one app may hold. */
-const MAX_CALLS_PER_APP = 1000;
-
-type Resolved = { kind: 'uri'; uri: string } | { kind: 'failed'; status: number; reason: string };
 
 export class CallConnector {
   constructor(
@@ -54,10 +50,10 @@ export class CallConnector {
       queueMicrotask(() => listener.connected(app, sessionKey, call, result));
       return call;
     };
-    let aUri: Resolved;
-    let bUri: Resolved;
+    let aUri: ResolvedTarget;
+    let bUri: ResolvedTarget;
     try {
-      [aUri, bUri] = await Promise.all([resolve(host, a.uri, a.host), resolve(host, b.uri, b.host)]);
+      [aUri, bUri] = await Promise.all([resolveTarget(host, a.uri, a.host), resolveTarget(host, b.uri, b.host)]);
     } catch {
       return fail({ outcome: 'failed', status: 500, reason: 'Server Internal Error' });
     }
@@ -85,14 +81,6 @@ export class CallConnector {
     if (!over) this.registry.add(app, call.id, { terminate: () => handle.terminate() });
     return call;
   }
-}
-
-/** A user of ours at their best registered contact (RFC 3261 §16.5 target set, highest q). */
-async function resolve(host: NonNullable<ServiceHostRef['current']>, uri: string, domain: string): Promise<Resolved> {
-  if (!host.isLocalDomain(domain)) return { kind: 'uri', uri };
-  const found = await host.lookup(uri);
-  if (found.kind === 'found' && found.contacts.length > 0) return { kind: 'uri', uri: [...found.contacts].sort((x, y) => y.q - x.q)[0]!.uri };
-  return found.kind === 'unknown-user' ? { kind: 'failed', status: 404, reason: 'Not Found' } : { kind: 'failed', status: 480, reason: 'Temporarily Unavailable' };
 }
 
 /** An attempt that ended before both parties were connected. */

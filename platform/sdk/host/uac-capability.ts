@@ -1,28 +1,48 @@
 /**
- * The `uac` capability (`ctx.uac.request(...)`): an app asks the server to send an out-of-dialog
- * request as a UAC (RFC 3261 §8.1) through the core's UA (`ServiceHost.userAgent`). A target that
- * is a user of ours is reached at their best registered contact (the Request-URI becomes the
- * contact, To stays the user's address), as the proxy would route it. Dialog-creating and
- * dialog-bound methods are refused: they need the B2BUA/dialog surface, not a one-shot request.
+ * The `uac` capability: an app asks the server to act as a UAC (RFC 3261 §8.1) through the core's
+ * UA (`ServiceHost.userAgent`). `request` sends an out-of-dialog non-INVITE request and answers
+ * with its final response; `invite` places a call (uac-invite.ts). A target that is a user of
+ * ours is reached at their best registered contact (the Request-URI becomes the contact, To stays
+ * the user's address), as the proxy would route it. `request` refuses dialog-creating and
+ * dialog-bound methods: INVITE has its own method, the rest belong to the dialog.
  */
 import type { CapabilityProvider, JsonValue } from '../../container/index.js';
-import type { ServiceHost, ServiceResponse } from '../../services/index.js';
-import { parseUri } from '../../sip/index.js';
-import { headerList, text, TOKEN } from './capability-args.js';
+import type { Logger } from '../../log/logger.js';
+import type { HostClock } from './app-sessions.js';
+import { bodyText, headerList, sipUri, text, TOKEN } from './capability-args.js';
+import type { CallRegistry } from './call-registry.js';
+import { plainResponse, resolveTarget, type ServiceHostRef } from './resolve-target.js';
+import { UacInviter } from './uac-invite.js';
 
-/** The host is known only once the SIP pipeline exists; the capability is bound before that. */
-export interface ServiceHostRef {
-  current?: ServiceHost;
-}
+export type { ServiceHostRef } from './resolve-target.js';
 
 const REFUSED = new Set(['INVITE', 'ACK', 'CANCEL', 'BYE', 'REGISTER', 'PRACK', 'UPDATE']);
-const MAX_BODY_CHARS = 16_384;
+
+export interface UacCapabilityOptions {
+  /** The app's calls: a 2xx to `invite` is kept here for `ctx.calls`. Absent: `invite` is refused. */
+  readonly calls?: CallRegistry;
+  /** Ring timeouts of `invite` (default real time; the test kit's virtual clock). */
+  readonly clock?: HostClock;
+  /** Where failures the app cannot see are logged (an INVITE the core refused to send). */
+  readonly logger?: Logger;
+}
 
 export class UacCapability implements CapabilityProvider {
   readonly name = 'uac';
-  constructor(private readonly host: ServiceHostRef) {}
+  readonly #inviter: UacInviter | undefined;
 
-  async call(call: { app: string; method: string; args: JsonValue }): Promise<JsonValue> {
+  constructor(
+    private readonly host: ServiceHostRef,
+    options: UacCapabilityOptions = {},
+  ) {
+    this.#inviter = options.calls === undefined ? undefined : new UacInviter(host, options.calls, options.clock, options.logger);
+  }
+
+  async call(call: { app: string; method: string; args: JsonValue; sessionKey?: string }): Promise<JsonValue> {
+    if (call.method === 'invite') {
+      if (this.#inviter === undefined || call.sessionKey === undefined) throw new Error('this server cannot place calls for apps (no call registry)');
+      return this.#inviter.invite(call.app, call.sessionKey, call.args);
+    }
     if (call.method !== 'request') throw new Error(`uac has no method "${call.method}"`);
     const host = this.host.current;
     const userAgent = host?.userAgent;
@@ -30,47 +50,25 @@ export class UacCapability implements CapabilityProvider {
     const args = call.args !== null && typeof call.args === 'object' && !Array.isArray(call.args) ? call.args : {};
     const method = text(args.method, 'method');
     if (!TOKEN.test(method)) throw new Error(`"${method}" is not a SIP method`);
+    if (method.toUpperCase() === 'INVITE') throw new Error('ctx.uac.request cannot send INVITE: place calls with ctx.uac.invite');
     if (REFUSED.has(method.toUpperCase())) throw new Error(`ctx.uac.request cannot send ${method} (out-of-dialog, non-INVITE requests only)`);
-    const target = text(args.uri, 'uri');
-    let uri;
-    try {
-      uri = parseUri(target);
-    } catch (error) {
-      throw new Error(`uri "${target}" is not a SIP URI: ${(error as Error).message}`);
-    }
-    if (uri.kind !== 'sip') throw new Error(`uri "${target}" is not a sip: or sips: URI`);
+    const target = sipUri(args.uri, 'uri');
     const headers = headerList(args.headers);
-    // A body may span lines (a text message); only header values must be one line.
-    if (args.body !== undefined && args.body !== null && typeof args.body !== 'string') throw new Error('body must be a string');
-    const body = args.body === undefined || args.body === null || args.body === '' ? undefined : args.body;
-    if (body !== undefined && body.length > MAX_BODY_CHARS) throw new Error(`a body is limited to ${MAX_BODY_CHARS} characters`);
+    const body = bodyText(args.body);
 
-    let requestUri = target;
-    if (host.isLocalDomain(uri.host)) {
-      const found = await host.lookup(target);
-      if (found.kind !== 'found' || found.contacts.length === 0) return plain({ status: found.kind === 'unknown-user' ? 404 : 480, reason: found.kind === 'unknown-user' ? 'Not Found' : 'Temporarily Unavailable', headers: [] });
-      requestUri = [...found.contacts].sort((a, b) => b.q - a.q)[0]!.uri;
-    }
+    const resolved = await resolveTarget(host, target.uri, target.host);
+    if (resolved.kind === 'failed') return { status: resolved.status, reason: resolved.reason, headers: [] };
     const handle = userAgent.sendRequest(
       {
         method,
-        uri: requestUri,
-        from: args.from === undefined ? `<sip:${call.app}@${uri.host}>` : text(args.from, 'from'),
-        to: args.to === undefined ? `<${target}>` : text(args.to, 'to'),
+        uri: resolved.uri,
+        from: args.from === undefined ? `<sip:${call.app}@${target.host}>` : text(args.from, 'from'),
+        to: args.to === undefined ? `<${target.uri}>` : text(args.to, 'to'),
         headers,
         ...(body !== undefined ? { body: { contentType: args.contentType === undefined ? 'text/plain' : text(args.contentType, 'contentType'), content: body } } : {}),
       },
       {},
     );
-    return plain(await handle.final);
+    return plainResponse(await handle.final);
   }
-}
-
-function plain(response: Pick<ServiceResponse, 'status' | 'reason' | 'headers' | 'body'>): JsonValue {
-  return {
-    status: response.status,
-    reason: response.reason,
-    headers: response.headers.map((field) => ({ name: field.name, value: field.value })),
-    ...(response.body ? { body: Buffer.isBuffer(response.body.content) ? response.body.content.toString('utf8') : String(response.body.content) } : {}),
-  };
 }
