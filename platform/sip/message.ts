@@ -22,6 +22,22 @@ export { SipParseException } from './sip-parse-exception.js';
 
 const EMPTY = Buffer.alloc(0);
 
+/** Reads a compacted message's octets back into a message (compact()). */
+export type PackedReader = (octets: Buffer) => SipMessage | undefined;
+let readPacked: PackedReader | undefined;
+
+/** Internal: parse-message.ts (which depends on this module) registers the parser that
+ *  `compact()`ed messages are read back with; without one, `compact()` does nothing. */
+export function registerPackedReader(reader: PackedReader): void {
+  readPacked = reader;
+}
+
+/** A copy of a string that may be a slice of a whole datagram's text (V8 slices strings of
+ *  13 characters or more instead of copying them), so that it no longer keeps that text alive. */
+function detached(text: string): string {
+  return text.length < 13 ? text : Buffer.from(text, 'utf8').toString('utf8');
+}
+
 /** Turn an internal syntax fault into the exception typed getters throw. */
 function rethrow(e: unknown, code: ParseErrorCode, header: string): never {
   if (e instanceof Fault) throw new SipParseException(sipError(code, `${e.detail} in ${header}`));
@@ -35,13 +51,15 @@ function missing(code: ParseErrorCode, header: string): never {
 export abstract class SipMessage {
   abstract readonly kind: 'request' | 'response';
   version = 'SIP/2.0';
-  /** The body octets; an empty Buffer when there is none. */
-  body: Buffer;
-  #fields: Field[];
+  #body: Buffer = EMPTY;
+  #rawFields: Field[];
   /** The datagram this message was parsed from (unchanged fields serialize as copies). */
   #wire: WireSource | undefined;
   /** Set by any header edit: the message is then no longer its received octets as a whole. */
   #edited = false;
+  /** compact(): the serialized message as a latin1 string while fields, typed views and body
+   *  are let go; read back on first use. */
+  #packed: string | undefined;
 
   // Typed views, parsed on first access; `undefined` = not parsed yet.
   #via: Via[] | undefined;
@@ -57,13 +75,33 @@ export abstract class SipMessage {
   #contentLength: number | null | undefined;
 
   constructor(headers: readonly HeaderField[] = [], body: Buffer = EMPTY) {
-    this.#fields = headers.map(toField);
-    this.body = body;
+    this.#rawFields = headers.map(toField);
+    this.#body = body;
+  }
+
+  /** The body octets; an empty Buffer when there is none. */
+  get body(): Buffer {
+    if (this.#packed !== undefined) this.unpack();
+    return this.#body;
+  }
+
+  set body(body: Buffer) {
+    if (this.#packed !== undefined) this.unpack();
+    this.#body = body;
+  }
+
+  get #fields(): Field[] {
+    if (this.#packed !== undefined) this.unpack();
+    return this.#rawFields;
+  }
+
+  set #fields(fields: Field[]) {
+    this.#rawFields = fields;
   }
 
   /** Internal: adopt an array of fields built by the parser (no copy) and its source octets. */
   protected adopt(fields: Field[], wire: WireSource | undefined): void {
-    this.#fields = fields;
+    this.#rawFields = fields;
     this.#wire = wire;
   }
 
@@ -72,6 +110,70 @@ export abstract class SipMessage {
   protected abstract blankCopy(): SipMessage;
   /** Whether the start line is still as parsed (so its octets can be copied). */
   protected abstract startLineUnchanged(): boolean;
+  /** compact(): let go of parsed start-line parts that may point into the datagram's text. */
+  protected abstract packStartLine(): void;
+  /** Reading a compacted message back: take the start line's parts from `parsed`, the same
+   *  message freshly parsed from this one's octets. */
+  protected abstract unpackStartLine(parsed: this): void;
+
+  // ---- compaction --------------------------------------------------------------------------
+
+  /**
+   * Keeps this message as its serialized octets only (one latin1 string: a small Buffer would
+   * pin an 8 KiB pool slab) and lets go of the parsed header fields, typed views, body and the
+   * datagram they were read from; the first later use reads them back from the octets
+   * (a parse, ~10 µs). For messages a transaction holds while it waits (a ringing call's
+   * INVITEs and last provisional response, RFC 3261 §17): parsed, a message costs several
+   * times its octets. Invisible otherwise: every accessor and edit works as before, and
+   * `toBuffer()` returns the same octets. A no-op when already compact.
+   */
+  compact(): void {
+    if (this.#packed !== undefined || readPacked === undefined) return;
+    const packed = this.toBuffer().toString('latin1');
+    this.#rawFields = [];
+    this.#wire = undefined;
+    this.#body = EMPTY;
+    this.#edited = false;
+    this.#clearViews();
+    this.version = detached(this.version);
+    this.packStartLine();
+    this.#packed = packed;
+  }
+
+  /** Whether the message is compacted (for tests and measurements). */
+  get compacted(): boolean {
+    return this.#packed !== undefined;
+  }
+
+  /** Reads a compacted message back (every accessor calls this first). */
+  protected unpack(): void {
+    const packed = this.#packed;
+    if (packed === undefined || readPacked === undefined) return;
+    this.#packed = undefined;
+    // Its own ArrayBuffer, not a pool slice: the message may live long.
+    const data = Buffer.allocUnsafeSlow(packed.length);
+    data.write(packed, 'latin1');
+    const parsed = readPacked(data);
+    if (parsed === undefined || parsed.kind !== this.kind) throw new Error('a compacted SIP message could not be read back');
+    this.#rawFields = parsed.#rawFields;
+    this.#wire = parsed.#wire;
+    this.#body = parsed.#body;
+    this.unpackStartLine(parsed as this);
+  }
+
+  #clearViews(): void {
+    this.#via = undefined;
+    this.#topVia = undefined;
+    this.#from = undefined;
+    this.#to = undefined;
+    this.#callId = undefined;
+    this.#cseq = undefined;
+    this.#maxForwards = undefined;
+    this.#contacts = undefined;
+    this.#routes = undefined;
+    this.#recordRoutes = undefined;
+    this.#contentLength = undefined;
+  }
 
   // ---- raw header access -------------------------------------------------------------------
 
@@ -382,6 +484,7 @@ export abstract class SipMessage {
   /** A deep copy: header fields and the start line are copied; the body Buffer is shared
    *  (replace `body` rather than writing into it). */
   clone(): this {
+    if (this.#packed !== undefined) this.unpack();
     const copy = this.blankCopy() as this;
     copy.version = this.version;
     copy.body = this.body;
@@ -400,6 +503,7 @@ export abstract class SipMessage {
    * from (as `body` is): treat the result as read-only.
    */
   toBuffer(): Buffer {
+    if (this.#packed !== undefined) return Buffer.from(this.#packed, 'latin1');
     const wire = this.#wire;
     if (wire === undefined) return serializeMessage(this.startLine(), this.#fields, this.body);
     const unchangedLine = wire.lineStart >= 0 && this.startLineUnchanged();
@@ -413,9 +517,13 @@ export abstract class SipMessage {
 
   /** The serialized message as text (the body read as UTF-8). */
   toString(): string {
+    if (this.#packed !== undefined) this.unpack();
     return serializeHead(this.startLine(), this.#fields, this.body.length) + this.body.toString('utf8');
   }
 }
+
+/** The Request-URI of a compacted request until it is read back (never handed out). */
+const PACKED_URI: Uri = Object.freeze({ kind: 'absolute' as const, scheme: 'packed', opaque: '' });
 
 export class SipRequest extends SipMessage {
   readonly kind = 'request' as const;
@@ -436,11 +544,13 @@ export class SipRequest extends SipMessage {
   }
 
   get uri(): Uri {
+    if (this.compacted) this.unpack();
     this.#uriExposed = true;
     return this.#uri;
   }
 
   set uri(uri: Uri) {
+    if (this.compacted) this.unpack();
     this.#uriExposed = true;
     this.#uri = uri;
   }
@@ -456,11 +566,27 @@ export class SipRequest extends SipMessage {
   }
 
   startLine(): string {
+    if (this.compacted) this.unpack();
     return `${this.method} ${formatUri(this.#uri)} ${this.version}`;
   }
 
   protected startLineUnchanged(): boolean {
     return !this.#uriExposed && this.method === this.#wireMethod && this.version === this.#wireVersion;
+  }
+
+  protected packStartLine(): void {
+    this.method = detached(this.method);
+    this.#wireMethod = undefined;
+    this.#wireVersion = undefined;
+    // Its strings may be slices of the datagram; read back with the rest.
+    this.#uri = PACKED_URI;
+  }
+
+  protected unpackStartLine(parsed: SipRequest): void {
+    this.#uri = parsed.#uri;
+    this.#uriExposed = false;
+    this.#wireMethod = parsed.#wireMethod;
+    this.#wireVersion = parsed.#wireVersion;
   }
 
   protected blankCopy(): SipRequest {
@@ -504,6 +630,19 @@ export class SipResponse extends SipMessage {
 
   protected startLineUnchanged(): boolean {
     return this.status === this.#wireStatus && this.reason === this.#wireReason && this.version === this.#wireVersion;
+  }
+
+  protected packStartLine(): void {
+    this.reason = detached(this.reason);
+    this.#wireStatus = undefined;
+    this.#wireReason = undefined;
+    this.#wireVersion = undefined;
+  }
+
+  protected unpackStartLine(parsed: SipResponse): void {
+    this.#wireStatus = parsed.#wireStatus;
+    this.#wireReason = parsed.#wireReason;
+    this.#wireVersion = parsed.#wireVersion;
   }
 
   protected blankCopy(): SipResponse {

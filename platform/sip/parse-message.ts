@@ -12,7 +12,7 @@ import { isLws } from './chars.js';
 import { Field, type WireSource } from './header-field.js';
 import { splitFields } from './header-lines.js';
 import { checkMandatory } from './mandatory-checks.js';
-import { SipRequest, SipResponse } from './message.js';
+import { registerPackedReader, SipRequest, SipResponse } from './message.js';
 import { Fault, safeText, sipError } from './parse-errors.js';
 import { parseContentLength } from './scalars.js';
 import { isResponseLine, parseRequestLine, parseStatusLine } from './start-line.js';
@@ -176,3 +176,6 @@ export function parseMessage(data: Buffer): ParseResult {
   }
   return { message, errors };
 }
+
+// Compacted messages (SipMessage.compact) are read back with this parser.
+registerPackedReader((octets) => parseMessage(octets).message);

@@ -17,9 +17,9 @@ import type { SipRequest, SipResponse } from '../sip/index.js';
 import type { Destination, Flow, TransportError } from '../transport/types.js';
 import { createAckForFailure } from './create-ack.js';
 import { ClientRecord } from './absorb-record.js';
-import { Transaction, toTransportError, type TransactionContext } from './transaction.js';
+import { Transaction, toTransportError, type TimerName, type TransactionContext } from './transaction.js';
 import type { ClientTransactionUser } from './transaction-user.js';
-import { deriveTimerValues, type TimerValues, type TransactionTimer } from './timers.js';
+import { deriveTimerValues, type TimerValues } from './timers.js';
 
 export enum InviteClientState {
   Calling = 'Calling',
@@ -57,10 +57,6 @@ export class InviteClientTransaction extends Transaction<InviteClientState> {
   #ack: SipRequest | undefined;
   #started = false;
   #ackDestination: Destination | undefined;
-  readonly #timerA: TransactionTimer;
-  readonly #timerB: TransactionTimer;
-  readonly #timerD: TransactionTimer;
-  readonly #timerM: TransactionTimer;
 
   constructor(
     id: string,
@@ -72,10 +68,6 @@ export class InviteClientTransaction extends Transaction<InviteClientState> {
     super(id, InviteClientState.Calling, InviteClientState.Terminated, transitions, context.logger);
     this.#reliable = context.sender.isReliable(destination.protocol);
     this.#values = deriveTimerValues(context.timers, this.#reliable);
-    this.#timerA = this.createTimer('A', () => this.input(InviteClientInput.TimerA), true);
-    this.#timerB = this.createTimer('B', () => this.input(InviteClientInput.TimerB), true);
-    this.#timerD = this.createTimer('D', () => this.input(InviteClientInput.TimerD), false);
-    this.#timerM = this.createTimer('M', () => this.input(InviteClientInput.TimerM), false);
   }
 
   /** Whether the transport in use is reliable (decides Timers A and D). */
@@ -95,9 +87,9 @@ export class InviteClientTransaction extends Transaction<InviteClientState> {
     this.actSendRequest();
     if (this.#values.A !== null) {
       this.#timerAInterval = this.#values.A;
-      this.#timerA.start(this.#timerAInterval);
+      this.startTimer('A', this.#timerAInterval);
     }
-    this.#timerB.start(this.#values.B);
+    this.startTimer('B', this.#values.B);
   }
 
   /** A response matched to this transaction by §17.1.3. */
@@ -105,6 +97,21 @@ export class InviteClientTransaction extends Transaction<InviteClientState> {
     if (response.status < 200) this.input(InviteClientInput.Response1xx, response);
     else if (response.status < 300) this.input(InviteClientInput.Response2xx, response);
     else this.input(InviteClientInput.Response300To699, response);
+  }
+
+  protected override onTimer(name: TimerName): void {
+    switch (name) {
+      case 'A':
+        return this.input(InviteClientInput.TimerA);
+      case 'B':
+        return this.input(InviteClientInput.TimerB);
+      case 'D':
+        return this.input(InviteClientInput.TimerD);
+      case 'M':
+        return this.input(InviteClientInput.TimerM);
+      default:
+        return;
+    }
   }
 
   private input(input: InviteClientInput, response?: SipResponse, error?: TransportError): void {
@@ -127,10 +134,13 @@ export class InviteClientTransaction extends Transaction<InviteClientState> {
     switch (input) {
       case InviteClientInput.Response1xx:
         // "the client transaction SHOULD NOT retransmit the request any longer"; B guards Calling only.
-        this.#timerA.stop();
-        this.#timerB.stop();
+        this.stopTimer('A');
+        this.stopTimer('B');
         this.transition(InviteClientState.Proceeding);
-        return this.actPassResponse(response);
+        this.actPassResponse(response);
+        // No more retransmissions: the INVITE is now only held for a CANCEL (§9.1) or the ACK
+        // of a failure (§17.1.1.3) while the call rings, maybe for minutes.
+        return this.request.compact();
       case InviteClientInput.Response2xx:
         return this.actAccept(response);
       case InviteClientInput.Response300To699:
@@ -200,21 +210,21 @@ export class InviteClientTransaction extends Transaction<InviteClientState> {
   /** RFC 6026 §8.4: a 2xx moves to Accepted (not Terminated) so that its retransmissions and
    *  2xx from other forks still match this transaction and reach the TU until Timer M. */
   private actAccept(response: SipResponse | undefined): void {
-    this.#timerA.stop();
-    this.#timerB.stop();
+    this.stopTimer('A');
+    this.stopTimer('B');
     this.transition(InviteClientState.Accepted);
     this.actPassResponse(response);
     // The layer's slim record passes later 2xx to the same TU (absorb-record.ts).
     const record = new ClientRecord(this.id, 'Accepted', this.user, undefined, undefined);
     if (this.state !== InviteClientState.Accepted || this.handOver(this.context, record, this.#values.M)) return;
-    this.#timerM.start(this.#values.M);
+    this.startTimer('M', this.#values.M);
   }
 
   /** §17.1.1.2: 300-699 in Calling or Proceeding: Completed, ACK sent, response to the TU,
    *  Timer D (0 on reliable transports, so Terminated follows at once). */
   private actComplete(response: SipResponse | undefined): void {
-    this.#timerA.stop();
-    this.#timerB.stop();
+    this.stopTimer('A');
+    this.stopTimer('B');
     this.transition(InviteClientState.Completed);
     if (response) this.#ack = createAckForFailure(this.request, response);
     this.actSendAck();
@@ -223,7 +233,7 @@ export class InviteClientTransaction extends Transaction<InviteClientState> {
     if (this.state !== InviteClientState.Completed) return;
     const record = new ClientRecord(this.id, 'Completed', this.user, this.#ack, this.#ackDestination ?? this.destination);
     if (this.handOver(this.context, record, this.#values.D)) return;
-    this.#timerD.start(this.#values.D);
+    this.startTimer('D', this.#values.D);
   }
 
   private actSendRequest(): void {
@@ -241,7 +251,7 @@ export class InviteClientTransaction extends Transaction<InviteClientState> {
     if (this.#reliable || !this.context.sender.isReliable(flow.protocol)) return;
     this.#reliable = true;
     this.#values = deriveTimerValues(this.context.timers, true);
-    this.#timerA.stop();
+    this.stopTimer('A');
   }
 
   /** §17.1.1.2: "retransmit the request ... and MUST reset the timer with a value of 2*T1",
@@ -249,7 +259,7 @@ export class InviteClientTransaction extends Transaction<InviteClientState> {
   private actRetransmit(): void {
     this.actSendRequest();
     this.#timerAInterval *= 2;
-    this.#timerA.start(this.#timerAInterval);
+    this.startTimer('A', this.#timerAInterval);
   }
 
   private actSendAck(): void {

@@ -21,9 +21,9 @@
 import { createResponse, type SipRequest, type SipResponse } from '../sip/index.js';
 import type { Flow, TransportError } from '../transport/types.js';
 import { ServerRecord } from './absorb-record.js';
-import { Transaction, toTransportError, type TransactionContext } from './transaction.js';
+import { Transaction, toTransportError, type TimerName, type TransactionContext } from './transaction.js';
 import type { ServerTransactionUser } from './transaction-user.js';
-import { deriveTimerValues, TRYING_DELAY_MS, type TimerValues, type TransactionTimer } from './timers.js';
+import { deriveTimerValues, TRYING_DELAY_MS, type TimerValues } from './timers.js';
 
 export enum InviteServerState {
   Proceeding = 'Proceeding',
@@ -68,11 +68,6 @@ export class InviteServerTransaction extends Transaction<InviteServerState> {
   #lastProvisional: SipResponse | undefined;
   #finalResponse: SipResponse | undefined;
   #user: ServerTransactionUser | undefined;
-  readonly #timerTrying: TransactionTimer;
-  readonly #timerG: TransactionTimer;
-  readonly #timerH: TransactionTimer;
-  readonly #timerI: TransactionTimer;
-  readonly #timerL: TransactionTimer;
 
   constructor(
     id: string,
@@ -85,11 +80,6 @@ export class InviteServerTransaction extends Transaction<InviteServerState> {
     super(id, InviteServerState.Proceeding, InviteServerState.Terminated, transitions, context.logger);
     this.#reliable = context.sender.isReliable(flow.protocol);
     this.#values = deriveTimerValues(context.timers, this.#reliable);
-    this.#timerTrying = this.createTimer('Trying', () => this.input(InviteServerInput.TimerTrying), true);
-    this.#timerG = this.createTimer('G', () => this.input(InviteServerInput.TimerG), true);
-    this.#timerH = this.createTimer('H', () => this.input(InviteServerInput.TimerH), true);
-    this.#timerI = this.createTimer('I', () => this.input(InviteServerInput.TimerI), false);
-    this.#timerL = this.createTimer('L', () => this.input(InviteServerInput.TimerL), false);
   }
 
   get reliable(): boolean {
@@ -115,7 +105,7 @@ export class InviteServerTransaction extends Transaction<InviteServerState> {
   start(): void {
     if (this.#started) this.refuse('start twice');
     this.#started = true;
-    this.#timerTrying.start(TRYING_DELAY_MS);
+    this.startTimer('Trying', TRYING_DELAY_MS);
   }
 
   /**
@@ -143,6 +133,23 @@ export class InviteServerTransaction extends Transaction<InviteServerState> {
     this.input(InviteServerInput.Ack, ack, undefined, flow);
   }
 
+  protected override onTimer(name: TimerName): void {
+    switch (name) {
+      case 'Trying':
+        return this.input(InviteServerInput.TimerTrying);
+      case 'G':
+        return this.input(InviteServerInput.TimerG);
+      case 'H':
+        return this.input(InviteServerInput.TimerH);
+      case 'I':
+        return this.input(InviteServerInput.TimerI);
+      case 'L':
+        return this.input(InviteServerInput.TimerL);
+      default:
+        return;
+    }
+  }
+
   private input(input: InviteServerInput, message?: SipRequest | SipResponse, error?: TransportError, flow?: Flow): void {
     switch (this.state) {
       case InviteServerState.Proceeding:
@@ -168,24 +175,24 @@ export class InviteServerTransaction extends Transaction<InviteServerState> {
       case InviteServerInput.TimerTrying:
         return this.actSendProvisional(createResponse(this.request, 100));
       case InviteServerInput.Tu1xx:
-        this.#timerTrying.stop();
+        this.stopTimer('Trying');
         return this.actSendProvisional(message as SipResponse);
       case InviteServerInput.Tu2xx:
         // RFC 6026 §8.5: 2xx moves to Accepted, so INVITE retransmissions still match.
-        this.#timerTrying.stop();
+        this.stopTimer('Trying');
         this.transition(InviteServerState.Accepted);
         this.actSendFinal(message as SipResponse);
         if (this.actHandOver('Accepted', this.#values.L)) return;
-        return this.#timerL.start(this.#values.L);
+        return this.startTimer('L', this.#values.L);
       case InviteServerInput.Tu300To699:
-        this.#timerTrying.stop();
+        this.stopTimer('Trying');
         this.transition(InviteServerState.Completed);
         this.actSendFinal(message as SipResponse);
         if (this.#values.G !== null) {
           this.#timerGInterval = this.#values.G;
-          this.#timerG.start(this.#timerGInterval);
+          this.startTimer('G', this.#timerGInterval);
         }
-        return this.#timerH.start(this.#values.H);
+        return this.startTimer('H', this.#values.H);
       case InviteServerInput.TransportError:
         return this.actTransportError(error);
       default:
@@ -202,15 +209,15 @@ export class InviteServerTransaction extends Transaction<InviteServerState> {
         // "reset with a value of MIN(2*T1, T2)", doubling again on each firing.
         this.#timerGInterval = Math.min(2 * this.#timerGInterval, this.#values.T2);
         this.actResendFinal();
-        return this.#timerG.start(this.#timerGInterval);
+        return this.startTimer('G', this.#timerGInterval);
       case InviteServerInput.Ack:
         // "If an ACK is received while in the Completed state, the server transaction MUST
         // transition to the Confirmed state"; G stops, Timer I absorbs further ACKs.
-        this.#timerG.stop();
-        this.#timerH.stop();
+        this.stopTimer('G');
+        this.stopTimer('H');
         this.transition(InviteServerState.Confirmed);
         if (this.actHandOver('Confirmed', this.#values.I)) return;
-        return this.#timerI.start(this.#values.I);
+        return this.startTimer('I', this.#values.I);
       case InviteServerInput.TimerH:
         // "it implies that the ACK was never received ... MUST indicate to the TU that a
         // transaction failure has occurred"
@@ -277,6 +284,12 @@ export class InviteServerTransaction extends Transaction<InviteServerState> {
   private actSendProvisional(response: SipResponse): void {
     this.#lastProvisional = response;
     this.actSend(response);
+    // A ringing call: the TU has done its work on the INVITE; both are now held only to be
+    // resent or answered, maybe for minutes (100 Trying comes before the TU's work: not then).
+    if (response.status > 100) {
+      response.compact();
+      this.request.compact();
+    }
   }
 
   private actResendProvisional(): void {

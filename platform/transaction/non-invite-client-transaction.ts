@@ -13,9 +13,9 @@
 import type { SipRequest, SipResponse } from '../sip/index.js';
 import type { Destination, Flow, TransportError } from '../transport/types.js';
 import { ClientRecord } from './absorb-record.js';
-import { Transaction, toTransportError, type TransactionContext } from './transaction.js';
+import { Transaction, toTransportError, type TimerName, type TransactionContext } from './transaction.js';
 import type { ClientTransactionUser } from './transaction-user.js';
-import { deriveTimerValues, type TimerValues, type TransactionTimer } from './timers.js';
+import { deriveTimerValues, type TimerValues } from './timers.js';
 
 export enum NonInviteClientState {
   Trying = 'Trying',
@@ -46,9 +46,6 @@ export class NonInviteClientTransaction extends Transaction<NonInviteClientState
   #values: TimerValues;
   #timerEInterval = 0;
   #started = false;
-  readonly #timerE: TransactionTimer;
-  readonly #timerF: TransactionTimer;
-  readonly #timerK: TransactionTimer;
 
   constructor(
     id: string,
@@ -60,9 +57,6 @@ export class NonInviteClientTransaction extends Transaction<NonInviteClientState
     super(id, NonInviteClientState.Trying, NonInviteClientState.Terminated, transitions, context.logger);
     this.#reliable = context.sender.isReliable(destination.protocol);
     this.#values = deriveTimerValues(context.timers, this.#reliable);
-    this.#timerE = this.createTimer('E', () => this.input(NonInviteClientInput.TimerE), true);
-    this.#timerF = this.createTimer('F', () => this.input(NonInviteClientInput.TimerF), true);
-    this.#timerK = this.createTimer('K', () => this.input(NonInviteClientInput.TimerK), false);
   }
 
   get method(): string {
@@ -81,14 +75,27 @@ export class NonInviteClientTransaction extends Transaction<NonInviteClientState
     this.actSendRequest();
     if (this.#values.E !== null) {
       this.#timerEInterval = this.#values.E;
-      this.#timerE.start(this.#timerEInterval);
+      this.startTimer('E', this.#timerEInterval);
     }
-    this.#timerF.start(this.#values.F);
+    this.startTimer('F', this.#values.F);
   }
 
   /** A response matched to this transaction by §17.1.3. */
   receiveResponse(response: SipResponse): void {
     this.input(response.status < 200 ? NonInviteClientInput.Response1xx : NonInviteClientInput.Response200To699, response);
+  }
+
+  protected override onTimer(name: TimerName): void {
+    switch (name) {
+      case 'E':
+        return this.input(NonInviteClientInput.TimerE);
+      case 'F':
+        return this.input(NonInviteClientInput.TimerF);
+      case 'K':
+        return this.input(NonInviteClientInput.TimerK);
+      default:
+        return;
+    }
   }
 
   private input(input: NonInviteClientInput, response?: SipResponse, error?: TransportError): void {
@@ -162,8 +169,8 @@ export class NonInviteClientTransaction extends Transaction<NonInviteClientState
   /** §17.1.2.2: a final response in Trying or Proceeding: Completed, response to the TU,
    *  Timer K (0 on reliable transports, so Terminated follows at once). */
   private actComplete(response: SipResponse | undefined): void {
-    this.#timerE.stop();
-    this.#timerF.stop();
+    this.stopTimer('E');
+    this.stopTimer('F');
     this.transition(NonInviteClientState.Completed);
     this.actPassResponse(response);
     // Completed only absorbs: the layer's slim record takes over (absorb-record.ts), keeping the
@@ -172,7 +179,7 @@ export class NonInviteClientTransaction extends Transaction<NonInviteClientState
     const user = this.user.onTerminated ? this.user : undefined;
     const record = new ClientRecord(this.id, 'Completed', user, undefined, undefined);
     if (this.handOver(this.context, record, this.#values.K)) return;
-    this.#timerK.start(this.#values.K);
+    this.startTimer('K', this.#values.K);
   }
 
   private actSendRequest(): void {
@@ -187,12 +194,12 @@ export class NonInviteClientTransaction extends Transaction<NonInviteClientState
     if (this.#reliable || !this.context.sender.isReliable(flow.protocol)) return;
     this.#reliable = true;
     this.#values = deriveTimerValues(this.context.timers, true);
-    this.#timerE.stop();
+    this.stopTimer('E');
   }
 
   private actRetransmit(): void {
     this.actSendRequest();
-    this.#timerE.start(this.#timerEInterval);
+    this.startTimer('E', this.#timerEInterval);
   }
 
   private actPassResponse(response: SipResponse | undefined): void {

@@ -14,9 +14,9 @@
 import type { SipRequest, SipResponse } from '../sip/index.js';
 import type { Flow, TransportError } from '../transport/types.js';
 import { ServerRecord } from './absorb-record.js';
-import { Transaction, toTransportError, type TransactionContext } from './transaction.js';
+import { Transaction, toTransportError, type TimerName, type TransactionContext } from './transaction.js';
 import type { ServerTransactionUser } from './transaction-user.js';
-import { deriveTimerValues, type TimerValues, type TransactionTimer } from './timers.js';
+import { deriveTimerValues, type TimerValues } from './timers.js';
 
 export enum NonInviteServerState {
   Trying = 'Trying',
@@ -47,7 +47,6 @@ export class NonInviteServerTransaction extends Transaction<NonInviteServerState
   #lastProvisional: SipResponse | undefined;
   #finalResponse: SipResponse | undefined;
   #user: ServerTransactionUser | undefined;
-  readonly #timerJ: TransactionTimer;
 
   constructor(
     id: string,
@@ -59,7 +58,6 @@ export class NonInviteServerTransaction extends Transaction<NonInviteServerState
     super(id, NonInviteServerState.Trying, NonInviteServerState.Terminated, transitions, context.logger);
     this.#reliable = context.sender.isReliable(flow.protocol);
     this.#values = deriveTimerValues(context.timers, this.#reliable);
-    this.#timerJ = this.createTimer('J', () => this.input(NonInviteServerInput.TimerJ), false);
   }
 
   get method(): string {
@@ -96,6 +94,15 @@ export class NonInviteServerTransaction extends Transaction<NonInviteServerState
   /** A retransmission of the request matched by §17.2.3. */
   receiveRequest(request: SipRequest): void {
     this.input(NonInviteServerInput.Request, request);
+  }
+
+  protected override onTimer(name: TimerName): void {
+    switch (name) {
+      case 'J':
+        return this.input(NonInviteServerInput.TimerJ);
+      default:
+        return;
+    }
   }
 
   private input(input: NonInviteServerInput, message?: SipRequest | SipResponse, error?: TransportError): void {
@@ -172,7 +179,7 @@ export class NonInviteServerTransaction extends Transaction<NonInviteServerState
     this.#finalResponse = response;
     this.actSend(response);
     if (this.actHandOver(response)) return;
-    this.#timerJ.start(this.#values.J);
+    this.startTimer('J', this.#values.J);
   }
 
   /** Completed only resends the final response: the layer's slim record takes over with the

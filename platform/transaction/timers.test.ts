@@ -1,5 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_TIMER_CONFIG, deriveTimerValues, resolveTimerConfig, TransactionTimer, TRYING_DELAY_MS } from './timers.js';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_TIMER_CONFIG, deriveTimerValues, resolveTimerConfig, TRYING_DELAY_MS } from './timers.js';
 
 describe('RFC 3261 Table 4 timer values', () => {
   it('defaults T1 to 500 ms, T2 to 4 s and T4 to 5 s (§17.1.1.1, §17.1.2.2)', () => {
@@ -38,60 +38,5 @@ describe('RFC 3261 Table 4 timer values', () => {
     expect(() => resolveTimerConfig({ T4: -1 })).toThrow(RangeError);
     expect(() => resolveTimerConfig({ T1: Number.NaN })).toThrow(RangeError);
     expect(() => resolveTimerConfig({ T1: 5000, T2: 4000 })).toThrow(/T2/);
-  });
-});
-
-describe('TransactionTimer', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
-  it('fires once after its duration and can be restarted', () => {
-    const fire = vi.fn();
-    const timer = new TransactionTimer('A', fire, true);
-    timer.start(500);
-    expect(timer.running).toBe(true);
-    vi.advanceTimersByTime(499);
-    expect(fire).not.toHaveBeenCalled();
-    vi.advanceTimersByTime(1);
-    expect(fire).toHaveBeenCalledTimes(1);
-    expect(timer.running).toBe(false);
-    timer.start(1000);
-    timer.start(1000);
-    vi.advanceTimersByTime(1000);
-    expect(fire).toHaveBeenCalledTimes(2);
-  });
-
-  it('fires synchronously for a zero duration ("immediately")', () => {
-    const fire = vi.fn();
-    new TransactionTimer('K', fire, false).start(0);
-    expect(fire).toHaveBeenCalledTimes(1);
-  });
-
-  it('does not fire once stopped', () => {
-    const fire = vi.fn();
-    const timer = new TransactionTimer('B', fire, true);
-    timer.start(100);
-    timer.stop();
-    vi.advanceTimersByTime(1000);
-    expect(fire).not.toHaveBeenCalled();
-    expect(timer.running).toBe(false);
-  });
-
-  it('unrefs timers that only absorb retransmissions and keeps the others referenced', () => {
-    const linger = new TransactionTimer('D', () => {}, false);
-    const outcome = new TransactionTimer('B', () => {}, true);
-    const spy = vi.spyOn(globalThis, 'setTimeout');
-    linger.start(1000);
-    outcome.start(1000);
-    const [lingerHandle, outcomeHandle] = spy.mock.results.map((result) => result.value as NodeJS.Timeout);
-    expect(lingerHandle?.hasRef()).toBe(false);
-    expect(outcomeHandle?.hasRef()).toBe(true);
-    spy.mockRestore();
-    linger.stop();
-    outcome.stop();
   });
 });

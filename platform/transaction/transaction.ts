@@ -8,7 +8,7 @@
 import type { Logger } from '../log/logger.js';
 import { TransportError, type Destination, type MessageSender } from '../transport/types.js';
 import type { AbsorbHandler, AbsorbRecord } from './absorb-record.js';
-import { TransactionTimer, type TimerConfig } from './timers.js';
+import type { TimerConfig } from './timers.js';
 
 /** What every transaction gets from the layer that creates it. */
 export interface TransactionContext {
@@ -33,13 +33,30 @@ export class TransactionStateError extends Error {
   }
 }
 
+/** The §17 timers (and the 100 Trying delay of §17.2.1). */
+export type TimerName = 'A' | 'B' | 'D' | 'E' | 'F' | 'G' | 'H' | 'I' | 'J' | 'K' | 'L' | 'M' | 'Trying';
+
+/**
+ * Timers that only keep a finished transaction around to absorb retransmissions: they must not
+ * keep a process alive on their own. Those that produce an outcome somebody waits for (A, B, E,
+ * F, G, H, the 100 Trying delay) stay referenced.
+ */
+const ABSORB_TIMERS: ReadonlySet<TimerName> = new Set(['D', 'I', 'J', 'K', 'L', 'M']);
+
+interface RunningTimer {
+  readonly name: TimerName;
+  readonly handle: ReturnType<typeof setTimeout>;
+}
+
 export abstract class Transaction<State extends string> {
   #state: State;
   #disposed = false;
   /** Set once the layer took over the waiting state with a slim record (absorb-record.ts). */
   #absorbed: AbsorbRecord | undefined;
   #absorbEnded: ((record: AbsorbRecord) => void) | undefined;
-  readonly #timers: TransactionTimer[] = [];
+  /** Running timers: at most two at a time (A+B, E+F, G+H); none while a call rings. A
+   *  transaction holds no timer objects or closures of its own (memory per ringing call). */
+  #timers: RunningTimer[] | undefined;
   readonly #terminationListeners: Array<(transaction: this) => void> = [];
   readonly #baseLogger: Logger;
   #logger: Logger | undefined;
@@ -106,7 +123,7 @@ export abstract class Transaction<State extends string> {
     if (ms <= 0 || !context.absorb || !context.absorb(this, record, ms)) return false;
     this.#absorbed = record;
     this.#absorbEnded = context.absorbEnded;
-    for (const timer of this.#timers) timer.stop();
+    this.#stopAllTimers();
     this.#terminationListeners.length = 0;
     return true;
   }
@@ -126,10 +143,52 @@ export abstract class Transaction<State extends string> {
     if (to === this.terminal) this.#enterTerminal();
   }
 
-  protected createTimer(name: string, onFire: () => void, keepsProcessAlive: boolean): TransactionTimer {
-    const timer = new TransactionTimer(name, onFire, keepsProcessAlive);
-    this.#timers.push(timer);
-    return timer;
+  /** What a timer firing means to the state machine. */
+  protected abstract onTimer(name: TimerName): void;
+
+  /**
+   * (Re)starts timer `name`. A duration of 0 fires synchronously: §17 says the transaction then
+   * moves to Terminated "immediately", and doing it in the same turn keeps state observable
+   * without waiting for the event loop.
+   */
+  protected startTimer(name: TimerName, ms: number): void {
+    this.stopTimer(name);
+    if (ms <= 0) {
+      this.onTimer(name);
+      return;
+    }
+    // Arguments instead of a closure: nothing allocated per timer but Node's Timeout.
+    const handle = setTimeout(Transaction.#fire, ms, this, name);
+    if (ABSORB_TIMERS.has(name)) handle.unref?.();
+    (this.#timers ??= []).push({ name, handle });
+  }
+
+  protected stopTimer(name: TimerName): void {
+    const timers = this.#timers;
+    if (timers === undefined) return;
+    for (let i = 0; i < timers.length; i++) {
+      if (timers[i]!.name !== name) continue;
+      clearTimeout(timers[i]!.handle);
+      timers.splice(i, 1);
+      return;
+    }
+  }
+
+  protected timerRunning(name: TimerName): boolean {
+    return this.#timers?.some((timer) => timer.name === name) ?? false;
+  }
+
+  static #fire<S extends string>(transaction: Transaction<S>, name: TimerName): void {
+    const timers = transaction.#timers;
+    const at = timers?.findIndex((timer) => timer.name === name) ?? -1;
+    if (at < 0) return;
+    timers!.splice(at, 1);
+    transaction.onTimer(name);
+  }
+
+  #stopAllTimers(): void {
+    for (const timer of this.#timers ?? []) clearTimeout(timer.handle);
+    this.#timers = undefined;
   }
 
   /** Calls into the TU. A throwing TU must not break the state machine or, from a timer,
@@ -148,7 +207,7 @@ export abstract class Transaction<State extends string> {
   }
 
   #enterTerminal(): void {
-    for (const timer of this.#timers) timer.stop();
+    this.#stopAllTimers();
     for (const listener of this.#terminationListeners.splice(0)) {
       try {
         listener(this);
