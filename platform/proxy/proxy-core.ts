@@ -20,7 +20,7 @@ import { loopHash, statelessBranch } from './loop-detection.js';
 import { destinationOfUri, resolveDestination, resolveHost, type HostResolver } from './next-hop.js';
 import { resolveProxyConfig, type ProxyConfig } from './proxy-config.js';
 import { validateProxiedRequest, type ValidationResult } from './request-validation.js';
-import { ResponseContext, type ForwardHooks, type ProxyTransactions } from './response-context.js';
+import { ResponseContext, type ForwardHooks, type ProxyTransactions, type ResponseContextDeps } from './response-context.js';
 import { adaptToStrictRouter, nextHopUri, preprocessRoutes, type RoutePreprocessResult } from './route-processing.js';
 import type { ForwardOptions, ProxyTarget } from './target.js';
 
@@ -43,6 +43,8 @@ export class ProxyCore {
   readonly #contexts = new Map<ServerTransaction, ResponseContext>();
   /** The Request-URI as received, for requests whose Request-URI §16.4 rewrote (loop hash). */
   readonly #receivedUris = new WeakMap<SipRequest, Uri>();
+  /** What every context shares (one object, not one per call). */
+  readonly #contextDeps: ResponseContextDeps;
 
   constructor(options: ProxyCoreOptions) {
     this.config = resolveProxyConfig(options.config);
@@ -50,6 +52,15 @@ export class ProxyCore {
     this.#identity = options.identity;
     this.#logger = options.logger.child({ component: 'proxy' });
     this.#resolver = options.resolver ?? resolveHost;
+    this.#contextDeps = {
+      identity: this.#identity,
+      resolver: this.#resolver,
+      config: this.config,
+      logger: this.#logger,
+      onSettled: (settled) => {
+        if (this.#contexts.get(settled.server) === settled) this.#contexts.delete(settled.server);
+      },
+    };
   }
 
   get identity(): ProxyIdentity {
@@ -103,16 +114,7 @@ export class ProxyCore {
     // INVITE branches get a TU that lets go of the context once it finished, so that the
     // context is not kept for the 32 s its client transactions wait (answered-branch-user.ts).
     const releasing = request.method === 'INVITE' ? new ReleasingTransactions(this.#transactions, this, server.flow) : undefined;
-    const context = new ResponseContext(server, request, targets, hash, options, hooks, {
-      transactions: releasing ?? this.#transactions,
-      identity: this.#identity,
-      resolver: this.#resolver,
-      config: this.config,
-      logger: this.#logger,
-      onSettled: (settled) => {
-        if (this.#contexts.get(settled.server) === settled) this.#contexts.delete(settled.server);
-      },
-    });
+    const context = new ResponseContext(server, request, targets, hash, options, hooks, this.#contextDeps, releasing ?? this.#transactions);
     if (releasing) releasing.context = context;
     if (request.method === 'INVITE') this.#contexts.set(server, context);
     context.start();

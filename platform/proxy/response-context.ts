@@ -16,7 +16,7 @@ import { createResponse, generateTag, parseUri, type SipRequest, type SipRespons
 import { createCancel } from '../transaction/create-cancel.js';
 import type { ClientTransaction, TransactionLayer } from '../transaction/transaction-layer.js';
 import type { ClientTransactionUser, ServerTransaction } from '../transaction/transaction-user.js';
-import type { Destination } from '../transport/types.js';
+import type { Destination, TransportError } from '../transport/types.js';
 import {
   chooseBestResponse,
   convertServiceUnavailable,
@@ -74,7 +74,6 @@ export interface ForwardHooks {
 export type ResponseAction = { kind: 'default' } | { kind: 'forward'; response: SipResponse } | { kind: 'absorb' } | { kind: 'taken' };
 
 export interface ResponseContextDeps {
-  transactions: ProxyTransactions;
   identity: ProxyIdentity;
   resolver: HostResolver;
   config: ProxyConfig;
@@ -113,15 +112,15 @@ export class ResponseContext {
   readonly #options: ForwardOptions;
   readonly #hooks: ForwardHooks;
   readonly #deps: ResponseContextDeps;
+  readonly #transactions: ProxyTransactions;
   #childLogger: Logger | undefined;
   readonly #loopHash: string;
   readonly #recurse: boolean;
   #groups: ProxyTarget[][];
-  readonly #branches: Branch[] = [];
+  #branches: Branch[] = [];
   #current: Branch[] = [];
-  readonly #collected: CollectedResponse[] = [];
-  /** Target URIs tried so far (3xx recursion adds only new ones, §16.7 step 4). */
-  readonly #tried = new Set<string>();
+  // Arrays made whole rather than pushed into: an empty array's first push reserves room for 17.
+  #collected: CollectedResponse[] = [];
   #groupTimer: ReturnType<typeof setTimeout> | undefined;
   /** A 2xx (or, for non-INVITE, any final response) went upstream. */
   #answered = false;
@@ -132,7 +131,7 @@ export class ResponseContext {
   #noMoreBranches = false;
   #settled = false;
   /** onResponse runs one response at a time, in arrival order. */
-  #hookQueue: Promise<void> = Promise.resolve();
+  #hookQueue: Promise<void> | undefined;
 
   constructor(
     server: ServerTransaction,
@@ -142,7 +141,10 @@ export class ResponseContext {
     options: ForwardOptions,
     hooks: ForwardHooks,
     deps: ResponseContextDeps,
+    /** Where branches and CANCELs go (per context: INVITE branches get a releasing TU). */
+    transactions: ProxyTransactions,
   ) {
+    this.#transactions = transactions;
     this.#server = server;
     this.#request = request;
     this.isInvite = request.method === 'INVITE';
@@ -152,7 +154,6 @@ export class ResponseContext {
     this.#loopHash = loopHash;
     this.#recurse = options.recurse ?? deps.config.recurseOn3xx;
     this.#groups = groupTargets(targets, options.forking);
-    for (const target of targets) this.#tried.add(targetKey(target));
   }
 
   /** A child logger made on first use: most contexts never log. */
@@ -218,7 +219,7 @@ export class ResponseContext {
     }
     const first = this.#branches.length;
     this.#current = group.map((target, i) => new Branch(target, first + i));
-    this.#branches.push(...this.#current);
+    this.#branches = [...this.#branches, ...this.#current];
     const timeout = this.#options.timeoutMs ?? (this.#groups.length > 0 ? this.#deps.config.sequentialTimeoutMs : undefined);
     if (timeout !== undefined) {
       this.#groupTimer = setTimeout(() => this.#groupTimedOut(), timeout);
@@ -248,7 +249,7 @@ export class ResponseContext {
     branch.destination = prepared.destination;
     branch.state = 'calling';
     try {
-      branch.transaction = this.#deps.transactions.sendRequest(prepared.request, prepared.destination, this.#userFor(branch));
+      branch.transaction = this.#transactions.sendRequest(prepared.request, prepared.destination, this.#userFor(branch));
     } catch (error) {
       this.#logger.error({ err: error }, 'client transaction could not start');
       this.#complete(branch, this.#synthetic(500));
@@ -258,16 +259,31 @@ export class ResponseContext {
   }
 
   #userFor(branch: Branch): ClientTransactionUser {
-    return {
-      onResponse: (response) => this.#onResponse(branch, response),
-      // §8.1.3.1: a timeout is treated as 408, a transport error as 503.
-      onTimeout: () => this.#complete(branch, this.#synthetic(408)),
-      onTransportError: (error) => {
-        this.#logger.info({ err: error, destination: branch.destination }, 'branch transport error');
-        this.#complete(branch, this.#synthetic(503));
-      },
-    };
+    return new ResponseContext.#BranchUser(this, branch);
   }
+
+  /** A branch's client transaction user: one small object per branch, no closures (memory per
+   *  ringing call). */
+  static readonly #BranchUser = class implements ClientTransactionUser {
+    constructor(
+      readonly context: ResponseContext,
+      readonly branch: Branch,
+    ) {}
+
+    onResponse(response: SipResponse): void {
+      this.context.#onResponse(this.branch, response);
+    }
+
+    // §8.1.3.1: a timeout is treated as 408, a transport error as 503.
+    onTimeout(): void {
+      this.context.#complete(this.branch, this.context.#synthetic(408));
+    }
+
+    onTransportError(error: TransportError): void {
+      this.context.#logger.info({ err: error, destination: this.branch.destination }, 'branch transport error');
+      this.context.#complete(this.branch, this.context.#synthetic(503));
+    }
+  };
 
   // ---- responses (§16.7) -------------------------------------------------------------------
 
@@ -277,7 +293,7 @@ export class ResponseContext {
     const late = response.status >= 200 && !branch.pending;
     if (!hook || response.status === 100 || retransmitted2xx || late || this.#finished) return this.#onResponseDefault(branch, response);
     if (response.status < 200) branch.provisional = true; // a CANCEL may go out meanwhile (§9.1)
-    this.#hookQueue = this.#hookQueue.then(() => this.#consult(hook, branch, response));
+    this.#hookQueue = (this.#hookQueue ?? Promise.resolve()).then(() => this.#consult(hook, branch, response));
   }
 
   async #consult(hook: NonNullable<ForwardHooks['onResponse']>, branch: Branch, response: SipResponse): Promise<void> {
@@ -405,6 +421,8 @@ export class ResponseContext {
     if (contacts === '*') return false;
     const fresh: ProxyTarget[] = [];
     let skipped = 0;
+    // Built only here, on recursion: a context carries no set of its own for it.
+    const tried = new Set([...this.#branches.map((b) => targetKey(b.target)), ...this.#groups.flat().map(targetKey)]);
     for (const contact of contacts) {
       if (contact.uri.kind !== 'sip') {
         skipped++;
@@ -412,9 +430,9 @@ export class ResponseContext {
       }
       const q = contact.params.get('q');
       const target: ProxyTarget = { uri: contact.uri, ...(typeof q === 'string' && q !== '' ? { q: Number(q) } : {}) };
-      const key = targetKey(target);
-      if (this.#tried.has(key)) continue;
-      this.#tried.add(key);
+      // §16.7 step 4: only targets not in the target set yet (tried, pending or queued).
+      if (tried.has(targetKey(target))) continue;
+      tried.add(targetKey(target));
       fresh.push(target);
     }
     if (fresh.length === 0) return false;
@@ -426,7 +444,7 @@ export class ResponseContext {
     if (!branch.pending) return;
     branch.state = 'completed';
     this.#stopTimerC(branch);
-    if (collected) this.#collected.push(collected);
+    if (collected) this.#collected = [...this.#collected, collected];
     if (this.#answered || this.#finished) return;
     if (this.#current.some((other) => other.pending)) return;
     this.#stopGroupTimer();
@@ -445,6 +463,10 @@ export class ResponseContext {
 
   /** §16.8: Timer C fired. With a provisional response the branch is CANCELled; without one
    *  "the proxy MUST behave as if the transaction received a 408". Either way it is over. */
+  static #timerC(context: ResponseContext, branch: Branch): void {
+    context.#timerCFired(branch);
+  }
+
   #timerCFired(branch: Branch): void {
     branch.timerC = undefined;
     if (!branch.pending) return;
@@ -476,7 +498,7 @@ export class ResponseContext {
     branch.cancelSent = true;
     try {
       // §9.1: the CANCEL goes where the INVITE went, in its own client transaction.
-      this.#deps.transactions.sendRequest(createCancel(invite), transaction.destination, IGNORE_RESPONSES);
+      this.#transactions.sendRequest(createCancel(invite), transaction.destination, IGNORE_RESPONSES);
     } catch (error) {
       this.#logger.warn({ err: error }, 'CANCEL could not be sent');
     }
@@ -530,7 +552,7 @@ export class ResponseContext {
         } else {
           // The server transaction is gone (Timer L) or already sent a failure: forward the
           // 2xx statelessly (RFC 6026 §8.1) so the caller can still ACK and BYE it.
-          this.#deps.transactions.sendStatelessResponse(response).catch((error: unknown) =>
+          this.#transactions.sendStatelessResponse(response).catch((error: unknown) =>
             this.#logger.warn({ err: error }, '2xx could not be forwarded'),
           );
         }
@@ -559,7 +581,7 @@ export class ResponseContext {
 
   #startTimerC(branch: Branch): void {
     this.#stopTimerC(branch);
-    branch.timerC = setTimeout(() => this.#timerCFired(branch), this.#deps.config.timerCMs);
+    branch.timerC = setTimeout(ResponseContext.#timerC, this.#deps.config.timerCMs, this, branch);
     branch.timerC.unref?.();
   }
 

@@ -21,6 +21,8 @@ import { formatVia, parseViaList, parseViaRange } from './via.js';
 export { SipParseException } from './sip-parse-exception.js';
 
 const EMPTY = Buffer.alloc(0);
+/** The fields of a compacted message (never written: every edit reads the message back first). */
+const NO_FIELDS: Field[] = [];
 
 /** Reads a compacted message's octets back into a message (compact()). */
 export type PackedReader = (octets: Buffer) => SipMessage | undefined;
@@ -130,7 +132,7 @@ export abstract class SipMessage {
   compact(): void {
     if (this.#packed !== undefined || readPacked === undefined) return;
     const packed = this.toBuffer().toString('latin1');
-    this.#rawFields = [];
+    this.#rawFields = NO_FIELDS;
     this.#wire = undefined;
     this.#body = EMPTY;
     this.#edited = false;

@@ -20,7 +20,7 @@ import { createResponse, generateTag, parseMessage, SipRequest, SipResponse, typ
 import { ClientRecord, ServerRecord, type AbsorbRecord } from './absorb-record.js';
 import type { Destination, Flow, InboundMessage, MessageSender } from '../transport/types.js';
 import { InviteClientTransaction } from './invite-client-transaction.js';
-import { InviteServerTransaction } from './invite-server-transaction.js';
+import { InviteServerTransaction, type AckReceiver } from './invite-server-transaction.js';
 import {
   branchOf,
   cancelMatchesRfc2543,
@@ -81,6 +81,15 @@ export class TransactionLayer {
   readonly #rfc2543 = new Map<string, Set<ServerTransaction>>();
   #rfc2543Count = 0;
   #rfc2543Ids = 0;
+  // Shared by every transaction instead of closures per transaction (memory per ringing call);
+  // a keyed transaction's id is its table key.
+  readonly #dropClient = (transaction: ClientTransaction): void => {
+    if (this.#clients.get(transaction.id) === transaction) this.#clients.delete(transaction.id);
+  };
+  readonly #dropServer = (transaction: ServerTransaction): void => {
+    if (this.#servers.get(transaction.id) === transaction) this.#servers.delete(transaction.id);
+  };
+  readonly #ackReceiver: AckReceiver = (ack, flow, invite) => this.#user?.onAck2xx(ack, flow, invite);
 
   constructor(options: TransactionLayerOptions) {
     this.timers = resolveTimerConfig(options.timers);
@@ -154,9 +163,7 @@ export class TransactionLayer {
         ? new InviteClientTransaction(key, request, destination, user, this.#context)
         : new NonInviteClientTransaction(key, request, destination, user, this.#context);
     this.#clients.set(key, transaction);
-    transaction.addTerminationListener(() => {
-      if (this.#clients.get(key) === transaction) this.#clients.delete(key);
-    });
+    transaction.addTerminationListener(this.#dropClient);
     transaction.start();
     return transaction;
   }
@@ -288,13 +295,11 @@ export class TransactionLayer {
     const id = key ?? `rfc2543:${++this.#rfc2543Ids}`;
     const transaction =
       request.method === 'INVITE'
-        ? new InviteServerTransaction(id, request, flow, this.#context, (ack, ackFlow, invite) => this.#user?.onAck2xx(ack, ackFlow, invite))
+        ? new InviteServerTransaction(id, request, flow, this.#context, this.#ackReceiver)
         : new NonInviteServerTransaction(id, request, flow, this.#context);
     if (key !== undefined) {
       this.#servers.set(key, transaction);
-      transaction.addTerminationListener(() => {
-        if (this.#servers.get(key) === transaction) this.#servers.delete(key);
-      });
+      transaction.addTerminationListener(this.#dropServer);
     } else {
       this.#addRfc2543(rfc2543Bucket(request), transaction);
     }

@@ -57,7 +57,8 @@ export abstract class Transaction<State extends string> {
   /** Running timers: at most two at a time (A+B, E+F, G+H); none while a call rings. A
    *  transaction holds no timer objects or closures of its own (memory per ringing call). */
   #timers: RunningTimer[] | undefined;
-  readonly #terminationListeners: Array<(transaction: this) => void> = [];
+  // Arrays made by their first element: an empty array's first push reserves room for 17.
+  #terminationListeners: Array<(transaction: this) => void> | undefined;
   readonly #baseLogger: Logger;
   #logger: Logger | undefined;
 
@@ -90,7 +91,8 @@ export abstract class Transaction<State extends string> {
   /** The layer uses this to drop the transaction from its tables (§17.1.1.2: "destroyed the
    *  instant it enters the Terminated state"). */
   addTerminationListener(listener: (transaction: this) => void): void {
-    this.#terminationListeners.push(listener);
+    if (this.#terminationListeners === undefined) this.#terminationListeners = [listener];
+    else this.#terminationListeners.push(listener);
   }
 
   /**
@@ -124,7 +126,7 @@ export abstract class Transaction<State extends string> {
     this.#absorbed = record;
     this.#absorbEnded = context.absorbEnded;
     this.#stopAllTimers();
-    this.#terminationListeners.length = 0;
+    this.#terminationListeners = undefined;
     return true;
   }
 
@@ -170,6 +172,7 @@ export abstract class Transaction<State extends string> {
       if (timers[i]!.name !== name) continue;
       clearTimeout(timers[i]!.handle);
       timers.splice(i, 1);
+      if (timers.length === 0) this.#timers = undefined;
       return;
     }
   }
@@ -183,6 +186,7 @@ export abstract class Transaction<State extends string> {
     const at = timers?.findIndex((timer) => timer.name === name) ?? -1;
     if (at < 0) return;
     timers!.splice(at, 1);
+    if (timers!.length === 0) transaction.#timers = undefined;
     transaction.onTimer(name);
   }
 
@@ -208,7 +212,9 @@ export abstract class Transaction<State extends string> {
 
   #enterTerminal(): void {
     this.#stopAllTimers();
-    for (const listener of this.#terminationListeners.splice(0)) {
+    const listeners = this.#terminationListeners ?? [];
+    this.#terminationListeners = undefined;
+    for (const listener of listeners) {
       try {
         listener(this);
       } catch (error) {
