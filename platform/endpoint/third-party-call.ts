@@ -41,6 +41,9 @@ export interface ThirdPartyCallOptions {
   route?: string[];
   /** Relay re-INVITE, UPDATE and INFO between the legs once up (default true). */
   relayInDialog?: boolean;
+  /** Call-ID of each leg (default a fresh one, RFC 3261 §8.1.1.4): two dialogs, so they differ. */
+  aCallId?: string;
+  bCallId?: string;
   /** 1xx on either leg (for ring-back indications). */
   onProvisional?(leg: 'a' | 'b', response: SipResponse): void;
 }
@@ -69,13 +72,14 @@ export class ThirdPartyCall {
   #resolveEnd!: (end: ThirdPartyCallEnd) => void;
 
   constructor(core: UserAgentCore, options: ThirdPartyCallOptions) {
+    if (options.aCallId !== undefined && options.aCallId === options.bCallId) throw new Error('the two legs of a third-party call need different Call-IDs');
     this.#core = core;
     this.#options = options;
     this.established = new Promise((resolve) => (this.#resolveLegs = resolve));
     this.ended = new Promise((resolve) => (this.#resolveEnd = resolve));
     // (1) INVITE A, no SDP: A's 2xx carries the offer; its ACK waits for B's answer.
     this.legA = core.sendRequest(
-      { method: 'INVITE', ...this.#leg(options.a, options.from, options.aTo) },
+      { method: 'INVITE', ...this.#leg(options.a, options.from, options.aTo, options.aCallId) },
       {
         deferAck: true,
         onProvisional: (response) => this.#provisional('a', response),
@@ -132,7 +136,7 @@ export class ThirdPartyCall {
     });
     // (3) INVITE B with offer1.
     this.#legB = this.#core.sendRequest(
-      { method: 'INVITE', ...this.#leg(this.#options.b, this.#options.bFrom ?? this.#options.from, this.#options.bTo), body: offer },
+      { method: 'INVITE', ...this.#leg(this.#options.b, this.#options.bFrom ?? this.#options.from, this.#options.bTo, this.#options.bCallId), body: offer },
       {
         onProvisional: (provisional) => this.#provisional('b', provisional),
         onFinal: (final, b) => this.#onFinalFromB(final, b, a, seq),
@@ -162,9 +166,21 @@ export class ThirdPartyCall {
     bridgeLegs(a, b, { relayInDialog: this.#options.relayInDialog ?? true, onEnd: (by, reason) => this.#finish({ by, reason }) });
   }
 
-  #leg(uri: string, from: string, to: string | undefined): { uri: string; from: string; to?: string; headers?: HeaderField[]; route?: string[] } {
+  #leg(
+    uri: string,
+    from: string,
+    to: string | undefined,
+    callId: string | undefined,
+  ): { uri: string; from: string; to?: string; callId?: string; headers?: HeaderField[]; route?: string[] } {
     const { headers, route } = this.#options;
-    return { uri, from, ...(to !== undefined ? { to } : {}), ...(headers ? { headers } : {}), ...(route ? { route } : {}) };
+    return {
+      uri,
+      from,
+      ...(to !== undefined ? { to } : {}),
+      ...(callId !== undefined ? { callId } : {}),
+      ...(headers ? { headers } : {}),
+      ...(route ? { route } : {}),
+    };
   }
 
   #provisional(leg: 'a' | 'b', response: SipResponse): void {

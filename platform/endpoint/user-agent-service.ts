@@ -61,6 +61,8 @@ function thirdPartyCall(core: UserAgentCore, spec: ThirdPartyCallSpec, events: T
     ...(spec.headers ? { headers: spec.headers } : {}),
     ...(spec.route ? { route: spec.route } : {}),
     ...(spec.relayInDialog !== undefined ? { relayInDialog: spec.relayInDialog } : {}),
+    ...(spec.aCallId !== undefined ? { aCallId: spec.aCallId } : {}),
+    ...(spec.bCallId !== undefined ? { bCallId: spec.bCallId } : {}),
     ...(events.onProvisional ? { onProvisional: (leg: 'a' | 'b', response: SipResponse) => events.onProvisional?.(leg, toServiceResponse(response)) } : {}),
   });
   const established = call.established.then((legs) => (legs ? { a: dialogHandle(legs.a), b: dialogHandle(legs.b) } : undefined));

@@ -161,6 +161,10 @@ export interface ThirdPartyCallSpec {
   route?: string[];
   /** Relay re-INVITE, UPDATE and INFO between the legs once up (default true). */
   relayInDialog?: boolean;
+  /** Call-ID of each leg's INVITE (default a fresh one, RFC 3261 §8.1.1.4): a caller that picks
+   *  them knows the calls before the first message goes out (per-call traces). Must differ. */
+  aCallId?: string;
+  bCallId?: string;
 }
 
 export interface ThirdPartyCallLegs {

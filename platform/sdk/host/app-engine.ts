@@ -322,6 +322,10 @@ export function createAppEngine(options: AppEngineOptions): AppEngine {
       connecting.set(heldKey(app, call), session);
       return true;
     },
+    placing(app, callId, linkedTo) {
+      // Both legs under the app's rule; the second shows as a leg of the first.
+      options.callMarker?.markCall(callId, linkedTo === undefined ? { app } : { app, linkedTo });
+    },
     connected(app, _key, call, result) {
       const session = connecting.get(heldKey(app, call));
       if (session !== undefined) void callConnected(session, call, result);

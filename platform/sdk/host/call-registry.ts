@@ -26,6 +26,9 @@ export interface ConnectListener {
   /** A connect attempt or an INVITE starts: hold the session (no expiry, version pinned) until
    *  it is over. False refuses the attempt (the app is at its session cap). */
   started(app: string, sessionKey: string, call: WireCallRef): boolean;
+  /** A leg's INVITE is about to go out with `callId` (a second leg `linkedTo` the first): told
+   *  before the first message so that a per-app message trace has the whole call. */
+  placing?(app: string, callId: string, linkedTo?: string): void;
   /** Both parties connected, or the attempt failed (then it is over). */
   connected(app: string, sessionKey: string, call: WireCallRef, result: WireConnectResult): void;
   /** The app's INVITE has its final answer (`ctx.uac.invite`); without `answer.call` it is over. */

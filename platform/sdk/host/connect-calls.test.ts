@@ -114,7 +114,11 @@ describe('ctx.calls.connect through the app engine', () => {
       from: '<sip:c2d@sb.test>',
       bFrom: '<sip:alice@sb.test>',
       headers: [{ name: 'X-Click', value: '1' }],
+      // Chosen by the host before A rings (per-app traces), one per dialog.
+      aCallId: expect.stringMatching(/^[0-9a-zA-Z]{22}$/u),
+      bCallId: expect.stringMatching(/^[0-9a-zA-Z]{22}$/u),
     });
+    expect(started[0]!.spec.aCallId).not.toBe(started[0]!.spec.bCallId);
     expect(registry.count('c2d')).toBe(1);
     // The event's session stays pinned while the call rings (it holds the call).
     expect(engine.sessions.count('c2d')).toBe(1);

@@ -13,6 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { JsonValue } from '../../container/index.js';
+import { generateCallId } from '../../sip/index.js';
 import type { ThirdPartyCallEnd } from '../../services/index.js';
 import type { WireCallEnd, WireCallRef, WireConnectResult } from '../protocol.js';
 import { argsObject, headerList, sipUri, text } from './capability-args.js';
@@ -60,10 +61,16 @@ export class CallConnector {
     if (aUri.kind === 'failed') return fail({ outcome: 'failed', status: aUri.status, reason: aUri.reason, leg: 'a' });
     if (bUri.kind === 'failed') return fail({ outcome: 'failed', status: bUri.status, reason: bUri.reason, leg: 'b' });
 
+    // Both Call-IDs are ours (RFC 3261 §8.1.1.4) and known before A's INVITE goes: a per-app
+    // trace has both legs from their first message, B shown as a leg of A.
+    const aCallId = generateCallId();
+    const bCallId = generateCallId();
+    listener.placing?.(app, aCallId);
+    listener.placing?.(app, bCallId, aCallId);
     let upAt: number | undefined;
     let over = false;
     const handle = userAgent.thirdPartyCall(
-      { a: aUri.uri, b: bUri.uri, aTo: `<${a.uri}>`, bTo: `<${b.uri}>`, from, bFrom, ...(headers.length === 0 ? {} : { headers }) },
+      { a: aUri.uri, b: bUri.uri, aTo: `<${a.uri}>`, bTo: `<${b.uri}>`, from, bFrom, aCallId, bCallId, ...(headers.length === 0 ? {} : { headers }) },
       {
         onEstablished: () => {
           upAt = this.now();

@@ -9,12 +9,14 @@
  * handler resumes. The session is held from the INVITE on. A 2xx makes a call of the app (in the
  * registry, so `ctx.calls.terminate` sends BYE) whose end is `callEnded`; no answer within the
  * ring time is a CANCEL (§9.1) and a local 408; a 2xx that crosses the CANCEL gets a BYE (§9.1).
+ * The Call-ID is chosen here and handed to the engine before the INVITE goes out, so a per-app
+ * message trace of the app has the call from its first message.
  */
 import { randomUUID } from 'node:crypto';
 import type { JsonValue } from '../../container/index.js';
 import type { Logger } from '../../log/logger.js';
 import type { DialogEndReason, DialogHandle } from '../../services/index.js';
-import { parseNameAddr, type NameAddr } from '../../sip/index.js';
+import { generateCallId, parseNameAddr, type NameAddr } from '../../sip/index.js';
 import type { WireCallEnd, WireCallRef, WireUacInviteAnswer } from '../protocol.js';
 import { realClock, type HostClock, type HostTimer } from './app-sessions.js';
 import { argsObject, bodyText, headerList, sipUri, text } from './capability-args.js';
@@ -75,8 +77,11 @@ export class UacInviter {
     void resolveTarget(host, target.uri, target.host)
       .then((resolved) => {
         if (resolved.kind === 'failed') return answer({ status: resolved.status, reason: resolved.reason, headers: [] });
+        // Our own Call-ID (§8.1.1.4), known before the INVITE goes: a per-app trace starts with it.
+        const callId = generateCallId();
+        listener.placing?.(app, callId);
         const handle = userAgent.sendRequest(
-          { method: 'INVITE', uri: resolved.uri, from, to, headers, body: { contentType, content: offer } },
+          { method: 'INVITE', uri: resolved.uri, from, to, callId, headers, body: { contentType, content: offer } },
           {
             onFinal: (response, dialog) => {
               if (over) {
