@@ -16,7 +16,7 @@
  *
  * Switchboard runs in a child (app-bench-server.ts, `--no-node-snapshot --expose-gc`).
  * Knobs: APP_BENCH_SECONDS (per step, default 10), APP_BENCH_RATES ("200,400,…"),
- * APP_BENCH_LATENCY_RATE (default 200). Run: `npm run build && node bench/run.js app-bench`.
+ * APP_BENCH_LATENCY_RATE (default 200), APP_BENCH_CPU_PROF=<dir> (a --cpu-prof profile of the server). Run: `npm run build && node bench/run.js app-bench`.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -43,7 +43,8 @@ interface Child {
 
 async function startChild(uasPort: number): Promise<Child> {
   const child: ChildProcess = fork(fileURLToPath(new URL('./app-bench-server.js', import.meta.url)), [], {
-    execArgv: ['--no-node-snapshot', '--expose-gc'],
+    // APP_BENCH_CPU_PROF=<dir>: a --cpu-prof profile of the server process.
+    execArgv: ['--no-node-snapshot', '--expose-gc', ...(process.env.APP_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.APP_BENCH_CPU_PROF}`] : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const pending: Array<(reply: { ok: boolean; result?: unknown; error?: string }) => void> = [];

@@ -115,6 +115,7 @@ export function defineApp(definition: AppDefinition): SwitchboardApp {
 
   /** Runs `work` with `scope` as the session's current scope. */
   async function inScope(scope: EventScope, work: (ctx: AppContext) => Promise<void>): Promise<WireResult> {
+    for (const callRef of scope.released) calls.delete(callRef);
     scopes.set(scope.sessionId, scope);
     try {
       await work(createContext(scope.app ?? name, scope.sessionId, scopeOf, parkInvite));
@@ -142,9 +143,17 @@ export function defineApp(definition: AppDefinition): SwitchboardApp {
         }
         const call: CallState = { request, task: Promise.resolve(), pending: undefined };
         calls.set(payload.callRef, call);
+        let returned: unknown;
         try {
-          call.task = Promise.resolve().then(() => handler(request, ctx));
+          call.task = Promise.resolve().then(() => {
+            returned = handler(request, ctx);
+            // Handing the proxy's promise back is not waiting for it (adopting it would call its then).
+            return returned === request.lastProxy && request.lastProxy !== undefined ? request.lastProxy.quietly() : returned;
+          });
           await scope.until(call.task);
+          // `await req.proxy()` in the handler calls then in a job queued while it ran: let it run.
+          await undefined;
+          markQuietSuccess(scope.action, request, returned, definition);
         } finally {
           if (!parks(scope.action)) calls.delete(payload.callRef);
         }
@@ -324,6 +333,20 @@ function requestHandler(definition: AppDefinition, method: string): RequestHandl
   const key = METHOD_HANDLERS[method.toUpperCase()];
   const specific = key === undefined ? undefined : (definition[key] as RequestHandler | undefined);
   return specific ?? definition.onRequest;
+}
+
+/**
+ * Marks a proxy action whose success nobody in the app waits for (WireAction `quietSuccess`):
+ * the handler returned nothing or the proxy's own promise, no code awaited or chained it, and
+ * the app has no handler for 2xx responses. Then the success would only end the parked handler
+ * with nothing after it, and the host need not deliver it.
+ */
+function markQuietSuccess(action: WireAction | undefined, request: RequestImpl, returned: unknown, definition: AppDefinition): void {
+  const proxied = request.lastProxy;
+  if (action?.kind !== 'proxy' || proxied === undefined || proxied.observed) return;
+  if (returned !== proxied && returned !== undefined) return;
+  if (responseHandler(definition, 200) !== undefined) return;
+  action.quietSuccess = true;
 }
 
 function responseHandler(definition: AppDefinition, status: number): ResponseHandler | undefined {

@@ -13,6 +13,8 @@ export class EventScope {
   readonly app: string | undefined;
   readonly createdAt: number;
   readonly grants: ReadonlySet<string>;
+  /** Calls the host ended with a quiet success (WireEventBase `released`). */
+  readonly released: readonly string[];
   expiresAt: number;
   #action: WireAction | undefined;
   /** Actions are refused (responses of a running proxy, timers, a call already up). */
@@ -32,6 +34,7 @@ export class EventScope {
     this.createdAt = payload.session.createdAt;
     this.expiresAt = payload.session.expiresAt;
     this.grants = new Set(payload.grants);
+    this.released = payload.released ?? [];
     this.#attributes = new Map(Object.entries(payload.session.attributes));
     this.actionsAllowed = actionsAllowed;
   }

@@ -25,6 +25,32 @@ export interface RequestHost {
   readonly supervised: boolean;
 }
 
+/**
+ * The promise `req.proxy()` returns. It notes whether anyone waits for it (`await`, `then`,
+ * `Promise.all` … all call `then`), so that a success nobody waits for need not be delivered
+ * (WireAction `quietSuccess`). Derived promises are plain ones.
+ */
+export class OutcomePromise<T> extends Promise<T> {
+  observed = false;
+
+  static override get [Symbol.species](): PromiseConstructor {
+    return Promise;
+  }
+
+  override then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    this.observed = true;
+    return super.then(onFulfilled, onRejected);
+  }
+
+  /** A plain promise that settles with this one, without counting as waiting for it. */
+  quietly(): Promise<T> {
+    return new Promise<T>((resolve, reject) => Promise.prototype.then.call(this, resolve, reject));
+  }
+}
+
 export class RequestImpl implements SipRequest {
   readonly method: string;
   readonly headers: SipHeaders;
@@ -42,6 +68,8 @@ export class RequestImpl implements SipRequest {
   // Parsed on first use: a proxying app that never reads them pays nothing (crossing cost).
   #from: Party | undefined;
   #to: Party | undefined;
+  /** The promise of the latest `proxy()` (quiet-success detection, define-app.ts). */
+  lastProxy: OutcomePromise<SipResponse> | undefined;
 
   constructor(
     wire: WireRequest,
@@ -115,10 +143,12 @@ export class RequestImpl implements SipRequest {
     const edits = this.#edits();
     if (edits !== undefined) action.edits = edits;
     scope.setAction(action);
-    return new Promise<SipResponse>((resolve) => {
+    const outcome = new OutcomePromise<SipResponse>((resolve) => {
       this.host.awaitOutcome(this.callRef, resolve);
       scope.suspend();
     });
+    this.lastProxy = outcome;
+    return outcome;
   }
 
   b2bua(target: string, options: B2buaOptions = {}): Promise<B2buaResult> {

@@ -62,6 +62,9 @@ export type WireSession = {
 export type WireEventBase = {
   /** The app's name from its manifest (`ctx.app`). */
   app?: string;
+  /** Calls whose proxy ended in a quiet success (WireAction `quietSuccess`) since the app's
+   *  last event: the SDK lets go of their state. */
+  released?: string[];
   session: WireSession;
   /** Permissions the app's manifest grants (so the SDK can refuse early, naming the fix). */
   grants: string[];
@@ -179,6 +182,10 @@ export type WireAction =
       /** The app has branch or provisional response handlers (JSR 289 supervised proxy). */
       supervised: boolean;
       edits?: WireEdits;
+      /** Nothing in the app waits for a success: no `await` or `then` on the proxy's promise
+       *  (beyond handing it back as the handler's result) and no handler for 2xx responses. The
+       *  host then sends no success outcome event (one crossing less per answered call). */
+      quietSuccess?: true;
     }
   | { kind: 'redirect'; contacts: WireTarget[]; permanent: boolean }
   /** Answer the INVITE as a B2BUA toward `target` (a new leg with its own Call-ID, RFC 3261 §6). */

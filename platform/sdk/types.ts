@@ -365,7 +365,9 @@ export interface AppContext {
   readonly log: AppLogger;
 }
 
-export type RequestHandler = (req: SipRequest, ctx: AppContext) => void | Promise<void>;
+/** A request handler may hand back what `req.proxy()` returns (`return req.proxy(target)`):
+ *  then, with no 2xx handler, a successful call costs the app no second event. */
+export type RequestHandler = (req: SipRequest, ctx: AppContext) => void | Promise<unknown>;
 export type ResponseHandler = (res: SipResponse, ctx: AppContext) => void | Promise<void>;
 export type TimerHandler = (timer: TimerEvent, ctx: AppContext) => void | Promise<void>;
 export type CallEndedHandler = (call: CallRef, end: CallEnd, ctx: AppContext) => void | Promise<void>;

@@ -90,6 +90,41 @@ describe('createAppEngine', () => {
     await eventually(() => engine.sessions.get('expiring', 's1') === undefined, 3000);
   });
 
+  it('a success nothing in the app waits for costs no event; failures and awaited successes still do', async () => {
+    start();
+    await runtime.deploy(
+      await buildApp(
+        `import { defineApp } from ${JSON.stringify(SDK)};\nexport default defineApp({ onInvite(req) { return req.proxy(req.uri); }, onErrorResponse(res, ctx) { ctx.log.info('failed ' + res.status); } });`,
+        { name: 'quiet' },
+      ),
+    );
+    await runtime.deploy(
+      await buildApp(`import { defineApp } from ${JSON.stringify(SDK)};\nexport default defineApp({ async onInvite(req, ctx) { const res = await req.proxy(req.uri); ctx.session.set('answered', res.status); } });`, {
+        name: 'awaiting',
+      }),
+    );
+    const quiet = await engine.decide(call('q1'));
+    expect(quiet).toMatchObject({ kind: 'proxy' });
+    if (quiet.kind !== 'proxy' || quiet.onOutcome === undefined) throw new Error('no proxy decision');
+    // One event (the request) for this app so far; the success ends the call without another.
+    const eventsBefore = engine.stats('quiet').events;
+    expect(await quiet.onOutcome({ kind: 'success', status: 200 })).toEqual({ kind: 'continue' });
+    expect(engine.stats('quiet').events).toBe(eventsBefore);
+    expect(engine.stats('quiet').sessions).toBe(0);
+    // A failure is still delivered (and the quiet call's state was let go meanwhile).
+    const failing = await engine.decide(call('q2'));
+    if (failing.kind !== 'proxy' || failing.onOutcome === undefined) throw new Error('no proxy decision');
+    await failing.onOutcome({ kind: 'busy', status: 486, reason: 'Busy Here' });
+    expect(engine.stats('quiet').events).toBe(eventsBefore + 2);
+    // An app that awaits the proxy hears its success.
+    await runtime.undeploy('quiet');
+    const awaited = await engine.decide(call('a1'));
+    if (awaited.kind !== 'proxy' || awaited.onOutcome === undefined) throw new Error('no proxy decision');
+    const before = engine.stats('awaiting').events;
+    await awaited.onOutcome({ kind: 'success', status: 200 });
+    expect(engine.stats('awaiting').events).toBe(before + 1);
+  });
+
   it('measures one request crossing into the isolate and back (a trivial proxying app)', async () => {
     start();
     await runtime.deploy(await buildApp(`import { defineApp } from ${JSON.stringify(SDK)};\nexport default defineApp({ onInvite(req) { return req.pass(); } });`, { name: 'trivial' }));

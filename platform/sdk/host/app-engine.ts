@@ -111,8 +111,17 @@ export function createAppEngine(options: AppEngineOptions): AppEngine {
     if (entry === undefined) counters.set(app, (entry = { requests: 0, events: 0, faults: {}, cpuMs: 0 }));
     return entry;
   };
+  /** Calls of each app that ended in a quiet success since its last event (WireEventBase
+   *  `released`): the next event tells the SDK to let go of them. */
+  const released = new Map<string, string[]>();
+
   /** Delivers one event and counts it. */
   async function dispatch(app: string, name: string, sessionKey: string, payload: Cloneable): Promise<DispatchResult> {
+    const done = released.get(app);
+    if (done !== undefined && isPayloadRecord(payload)) {
+      released.delete(app);
+      payload = { ...payload, released: done };
+    }
     const result = await runtime.dispatch(app, { name, sessionKey, payload });
     const entry = counter(app);
     entry.events += 1;
@@ -225,10 +234,20 @@ export function createAppEngine(options: AppEngineOptions): AppEngine {
         ...(action.recordRoute === undefined ? {} : { recordRoute: action.recordRoute }),
         ...(action.recurse === undefined ? {} : { recurse: action.recurse }),
       },
-      onOutcome: (outcome) => onOutcome(session, callRef, outcome, selected, ua),
+      onOutcome: (outcome) => (outcome.kind === 'success' && action.quietSuccess === true ? quietSuccess(session, callRef) : onOutcome(session, callRef, outcome, selected, ua)),
     };
     if (action.supervised) decision.onResponse = (response) => onResponse(session, callRef, response);
     return decision;
+  }
+
+  /** A success nobody in the app waits for (WireAction `quietSuccess`): no event, one crossing
+   *  less per answered call; the SDK lets go of the call on the app's next event. */
+  function quietSuccess(session: HostSession, callRef: string): Decision {
+    const list = released.get(session.app);
+    if (list === undefined) released.set(session.app, [callRef]);
+    else list.push(callRef);
+    release(session);
+    return CONTINUE;
   }
 
   async function onOutcome(session: HostSession, callRef: string, outcome: BranchOutcome, selected: SelectedApp, ua: boolean): Promise<Decision> {
@@ -521,4 +540,9 @@ function toEdits(edits: Extract<WireAction, { kind: 'proxy' }>['edits']): Messag
   if (edits.remove.length > 0) out.remove = edits.remove;
   if (edits.body !== undefined) out.body = edits.body;
   return out.headers || out.remove || out.body !== undefined ? out : undefined;
+}
+
+/** Event payloads are plain objects (the SDK's WireEventBase); anything else is left alone. */
+function isPayloadRecord(payload: Cloneable): payload is { [key: string]: Cloneable } {
+  return typeof payload === 'object' && payload !== null && Object.getPrototypeOf(payload) === Object.prototype;
 }

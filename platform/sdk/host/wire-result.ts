@@ -27,6 +27,7 @@ const action = z.discriminatedUnion('kind', [
       timeoutMs: z.number().int().min(1).max(600_000).optional(),
       recurse: z.boolean().optional(),
       supervised: z.boolean(),
+      quietSuccess: z.literal(true).optional(),
       edits: z
         .object({ headers, remove: z.array(z.string().max(256)).max(100), body: body.nullable().optional(), uri: z.string().max(2048).optional() })
         .strict()
