@@ -53,6 +53,9 @@ export type TargetSet =
   | { kind: 'targets'; targets: ProxyTarget[]; local: boolean; domain?: string }
   | { kind: 'reject'; status: number; reason: string };
 
+/** Shared, not made per call (a ringing call keeps its forwarding options). */
+const NO_OPTIONS: ForwardOptions = Object.freeze({});
+
 export class ProxyStage implements RequestStage {
   readonly name = 'proxy';
   readonly #options: ProxyStageOptions;
@@ -80,11 +83,10 @@ export class ProxyStage implements RequestStage {
       transaction.respond(createRedirectResponse(request, set.targets, status));
       return 'handled';
     }
-    const options: ForwardOptions = set.local ? { ...this.#options.forwarding } : {};
+    const options: ForwardOptions = set.local ? (this.#options.forwarding ?? NO_OPTIONS) : NO_OPTIONS;
     // §10.3: "Registrars MUST ignore the Record-Route header field" — a REGISTER relayed to
     // another domain's registrar gets none.
-    if (request.method === 'REGISTER') options.recordRoute = false;
-    this.#options.proxy.forward(transaction, request, set.targets, options);
+    this.#options.proxy.forward(transaction, request, set.targets, request.method === 'REGISTER' ? { ...options, recordRoute: false } : options);
     return 'handled';
   }
 

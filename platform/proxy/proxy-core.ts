@@ -33,14 +33,19 @@ export interface ProxyCoreOptions {
   resolver?: HostResolver;
 }
 
+// Shared defaults: a ringing call's context keeps its options and hooks for as long as it rings.
+const NO_OPTIONS: ForwardOptions = Object.freeze({});
+const NO_HOOKS: ForwardHooks = Object.freeze({});
+
 export class ProxyCore {
   readonly config: ProxyConfig;
   readonly #transactions: ProxyTransactions;
   readonly #identity: ProxyIdentity;
   readonly #logger: Logger;
   readonly #resolver: HostResolver;
-  /** Contexts that still react to CANCEL, by their server transaction. */
-  readonly #contexts = new Map<ServerTransaction, ResponseContext>();
+  /** INVITE contexts that still react to CANCEL (each kept in its server transaction's
+   *  `tuState`). */
+  #openContexts = 0;
   /** The Request-URI as received, for requests whose Request-URI §16.4 rewrote (loop hash). */
   readonly #receivedUris = new WeakMap<SipRequest, Uri>();
   /** What every context shares (one object, not one per call). */
@@ -58,7 +63,11 @@ export class ProxyCore {
       config: this.config,
       logger: this.#logger,
       onSettled: (settled) => {
-        if (this.#contexts.get(settled.server) === settled) this.#contexts.delete(settled.server);
+        const server = settled.server;
+        if (server.kind === 'invite-server' && server.tuState === settled) {
+          server.tuState = undefined;
+          this.#openContexts--;
+        }
       },
     };
   }
@@ -69,7 +78,7 @@ export class ProxyCore {
 
   /** Response contexts still open to CANCEL. */
   get pendingContexts(): number {
-    return this.#contexts.size;
+    return this.#openContexts;
   }
 
   /** §16.3 items 3–5: 483, 482, 420 — or ok. */
@@ -99,8 +108,8 @@ export class ProxyCore {
     server: ServerTransaction,
     request: SipRequest,
     targets: readonly ProxyTarget[],
-    options: ForwardOptions = {},
-    hooks: ForwardHooks = {},
+    options: ForwardOptions = NO_OPTIONS,
+    hooks: ForwardHooks = NO_HOOKS,
   ): ResponseContext | undefined {
     if (server.terminated || server.finalResponse !== undefined) {
       this.#logger.debug({ callId: request.callId }, 'not forwarding: the request was already answered');
@@ -116,14 +125,18 @@ export class ProxyCore {
     const releasing = request.method === 'INVITE' ? new ReleasingTransactions(this.#transactions, this, server.flow) : undefined;
     const context = new ResponseContext(server, request, targets, hash, options, hooks, this.#contextDeps, releasing ?? this.#transactions);
     if (releasing) releasing.context = context;
-    if (request.method === 'INVITE') this.#contexts.set(server, context);
+    if (server.kind === 'invite-server' && request.method === 'INVITE') {
+      // A new attempt on the same request (a service proxying again) replaces the open one.
+      if (!(server.tuState instanceof ResponseContext)) this.#openContexts++;
+      server.tuState = context;
+    }
     context.start();
     return context;
   }
 
   /** The open response context of an INVITE server transaction, if any. */
   contextOf(server: ServerTransaction): ResponseContext | undefined {
-    return this.#contexts.get(server);
+    return server.kind === 'invite-server' && server.tuState instanceof ResponseContext ? server.tuState : undefined;
   }
 
   /**
@@ -139,7 +152,7 @@ export class ProxyCore {
       return;
     }
     cancelTransaction.respond(createResponse(cancel, 200, 'OK'));
-    const context = this.#contexts.get(invite);
+    const context = this.contextOf(invite);
     if (context) {
       context.cancel();
       return;

@@ -105,6 +105,8 @@ class Branch {
   }
 }
 
+const NONE_COLLECTED: readonly CollectedResponse[] = Object.freeze([]);
+
 export class ResponseContext {
   readonly isInvite: boolean;
   readonly #server: ServerTransaction;
@@ -120,7 +122,7 @@ export class ResponseContext {
   #branches: Branch[] = [];
   #current: Branch[] = [];
   // Arrays made whole rather than pushed into: an empty array's first push reserves room for 17.
-  #collected: CollectedResponse[] = [];
+  #collected: readonly CollectedResponse[] = NONE_COLLECTED;
   #groupTimer: ReturnType<typeof setTimeout> | undefined;
   /** A 2xx (or, for non-INVITE, any final response) went upstream. */
   #answered = false;

@@ -50,6 +50,21 @@ function missing(code: ParseErrorCode, header: string): never {
   throw new SipParseException(sipError(code, `Missing ${header}`));
 }
 
+/** The typed views of one message (SipMessage.#views); `undefined` = not parsed yet. */
+class MessageViews {
+  via: Via[] | undefined = undefined;
+  topVia: Via | undefined = undefined;
+  from: NameAddr | undefined = undefined;
+  to: NameAddr | undefined = undefined;
+  callId: string | undefined = undefined;
+  cseq: CSeq | undefined = undefined;
+  maxForwards: number | null | undefined = undefined;
+  contacts: NameAddr[] | '*' | undefined = undefined;
+  routes: NameAddr[] | undefined = undefined;
+  recordRoutes: NameAddr[] | undefined = undefined;
+  contentLength: number | null | undefined = undefined;
+}
+
 export abstract class SipMessage {
   abstract readonly kind: 'request' | 'response';
   version = 'SIP/2.0';
@@ -63,18 +78,13 @@ export abstract class SipMessage {
    *  are let go; read back on first use. */
   #packed: string | undefined;
 
-  // Typed views, parsed on first access; `undefined` = not parsed yet.
-  #via: Via[] | undefined;
-  #topVia: Via | undefined;
-  #from: NameAddr | undefined;
-  #to: NameAddr | undefined;
-  #callId: string | undefined;
-  #cseq: CSeq | undefined;
-  #maxForwards: number | null | undefined;
-  #contacts: NameAddr[] | '*' | undefined;
-  #routes: NameAddr[] | undefined;
-  #recordRoutes: NameAddr[] | undefined;
-  #contentLength: number | null | undefined;
+  /** Typed views, parsed on first access (made when the first one is read: a compacted or
+   *  merely forwarded message has none). */
+  #views: MessageViews | undefined;
+
+  get #v(): MessageViews {
+    return (this.#views ??= new MessageViews());
+  }
 
   constructor(headers: readonly HeaderField[] = [], body: Buffer = EMPTY) {
     this.#rawFields = headers.map(toField);
@@ -164,17 +174,7 @@ export abstract class SipMessage {
   }
 
   #clearViews(): void {
-    this.#via = undefined;
-    this.#topVia = undefined;
-    this.#from = undefined;
-    this.#to = undefined;
-    this.#callId = undefined;
-    this.#cseq = undefined;
-    this.#maxForwards = undefined;
-    this.#contacts = undefined;
-    this.#routes = undefined;
-    this.#recordRoutes = undefined;
-    this.#contentLength = undefined;
+    this.#views = undefined;
   }
 
   // ---- raw header access -------------------------------------------------------------------
@@ -258,17 +258,19 @@ export abstract class SipMessage {
   }
 
   #invalidate(key: string): void {
+    const views = this.#views;
+    if (views === undefined) return;
     switch (key) {
-      case 'via': this.#via = undefined; this.#topVia = undefined; break;
-      case 'from': this.#from = undefined; break;
-      case 'to': this.#to = undefined; break;
-      case 'call-id': this.#callId = undefined; break;
-      case 'cseq': this.#cseq = undefined; break;
-      case 'max-forwards': this.#maxForwards = undefined; break;
-      case 'contact': this.#contacts = undefined; break;
-      case 'route': this.#routes = undefined; break;
-      case 'record-route': this.#recordRoutes = undefined; break;
-      case 'content-length': this.#contentLength = undefined; break;
+      case 'via': views.via = undefined; views.topVia = undefined; break;
+      case 'from': views.from = undefined; break;
+      case 'to': views.to = undefined; break;
+      case 'call-id': views.callId = undefined; break;
+      case 'cseq': views.cseq = undefined; break;
+      case 'max-forwards': views.maxForwards = undefined; break;
+      case 'contact': views.contacts = undefined; break;
+      case 'route': views.routes = undefined; break;
+      case 'record-route': views.recordRoutes = undefined; break;
+      case 'content-length': views.contentLength = undefined; break;
       default: break;
     }
   }
@@ -277,11 +279,11 @@ export abstract class SipMessage {
 
   /** All Via values, top first (§20.42). Throws SipParseException when one is malformed. */
   get via(): Via[] {
-    if (this.#via === undefined) {
+    if (this.#v.via === undefined) {
       const out: Via[] = [];
       // The top Via is usually parsed already (the transport reads it for every message):
       // reuse it and parse only the values after it.
-      let top = this.#topVia;
+      let top = this.#v.topVia;
       try {
         for (const field of this.#fields) {
           if (field.key !== 'via') continue;
@@ -298,34 +300,34 @@ export abstract class SipMessage {
       } catch (e) {
         rethrow(e, 'bad-via', 'Via');
       }
-      this.#via = out;
+      this.#v.via = out;
     }
-    return this.#via;
+    return this.#v.via;
   }
 
   /** The top Via, parsed on its own (the values below it are parsed when `via` is read). */
   get topVia(): Via | undefined {
-    if (this.#via !== undefined) return this.#via[0];
-    if (this.#topVia === undefined) {
+    if (this.#v.via !== undefined) return this.#v.via[0];
+    if (this.#v.topVia === undefined) {
       const value = this.#first('via');
       if (value === undefined) return undefined;
       try {
-        this.#topVia = parseViaRange(value, 0, value.indexOf(',') < 0 ? value.length : nextTopLevelComma(value, 0, value.length));
+        this.#v.topVia = parseViaRange(value, 0, value.indexOf(',') < 0 ? value.length : nextTopLevelComma(value, 0, value.length));
       } catch (e) {
         return rethrow(e, 'bad-via', 'Via');
       }
     }
-    return this.#topVia;
+    return this.#v.topVia;
   }
 
   get from(): NameAddr {
-    if (this.#from === undefined) this.#from = this.#nameAddr('from', 'From', 'missing-from', 'bad-from');
-    return this.#from;
+    if (this.#v.from === undefined) this.#v.from = this.#nameAddr('from', 'From', 'missing-from', 'bad-from');
+    return this.#v.from;
   }
 
   get to(): NameAddr {
-    if (this.#to === undefined) this.#to = this.#nameAddr('to', 'To', 'missing-to', 'bad-to');
-    return this.#to;
+    if (this.#v.to === undefined) this.#v.to = this.#nameAddr('to', 'To', 'missing-to', 'bad-to');
+    return this.#v.to;
   }
 
   #nameAddr(key: string, header: string, missingCode: ParseErrorCode, badCode: ParseErrorCode): NameAddr {
@@ -339,7 +341,7 @@ export abstract class SipMessage {
   }
 
   get callId(): string {
-    if (this.#callId === undefined) {
+    if (this.#v.callId === undefined) {
       const value = this.#first('call-id');
       if (value === undefined) missing('missing-call-id', 'Call-ID');
       try {
@@ -347,61 +349,61 @@ export abstract class SipMessage {
       } catch (e) {
         rethrow(e, 'bad-call-id', 'Call-ID');
       }
-      this.#callId = value;
+      this.#v.callId = value;
     }
-    return this.#callId;
+    return this.#v.callId;
   }
 
   get cseq(): CSeq {
-    if (this.#cseq === undefined) {
+    if (this.#v.cseq === undefined) {
       const value = this.#first('cseq');
       if (value === undefined) missing('missing-cseq', 'CSeq');
       try {
-        this.#cseq = parseCSeq(value);
+        this.#v.cseq = parseCSeq(value);
       } catch (e) {
         rethrow(e, 'bad-cseq', 'CSeq');
       }
     }
-    return this.#cseq;
+    return this.#v.cseq;
   }
 
   /** Max-Forwards (0–255), undefined when absent. */
   get maxForwards(): number | undefined {
-    if (this.#maxForwards === undefined) {
+    if (this.#v.maxForwards === undefined) {
       const value = this.#first('max-forwards');
       if (value === undefined) {
-        this.#maxForwards = null;
+        this.#v.maxForwards = null;
       } else {
         try {
-          this.#maxForwards = parseMaxForwards(value);
+          this.#v.maxForwards = parseMaxForwards(value);
         } catch (e) {
           rethrow(e, 'bad-max-forwards', 'Max-Forwards');
         }
       }
     }
-    return this.#maxForwards ?? undefined;
+    return this.#v.maxForwards ?? undefined;
   }
 
   /** Contact values, or '*' for `Contact: *` (§10.2.2). */
   get contacts(): NameAddr[] | '*' {
-    if (this.#contacts === undefined) {
+    if (this.#v.contacts === undefined) {
       const values = this.getHeaders('contact');
-      if (values.length === 1 && values[0] === '*') this.#contacts = '*';
-      else this.#contacts = this.#nameAddrList(values, 'bad-contact', 'Contact');
+      if (values.length === 1 && values[0] === '*') this.#v.contacts = '*';
+      else this.#v.contacts = this.#nameAddrList(values, 'bad-contact', 'Contact');
     }
-    return this.#contacts;
+    return this.#v.contacts;
   }
 
   get routes(): NameAddr[] {
-    if (this.#routes === undefined) this.#routes = this.#nameAddrList(this.getHeaders('route'), 'bad-route', 'Route');
-    return this.#routes;
+    if (this.#v.routes === undefined) this.#v.routes = this.#nameAddrList(this.getHeaders('route'), 'bad-route', 'Route');
+    return this.#v.routes;
   }
 
   get recordRoutes(): NameAddr[] {
-    if (this.#recordRoutes === undefined) {
-      this.#recordRoutes = this.#nameAddrList(this.getHeaders('record-route'), 'bad-record-route', 'Record-Route');
+    if (this.#v.recordRoutes === undefined) {
+      this.#v.recordRoutes = this.#nameAddrList(this.getHeaders('record-route'), 'bad-record-route', 'Record-Route');
     }
-    return this.#recordRoutes;
+    return this.#v.recordRoutes;
   }
 
   #nameAddrList(values: string[], code: ParseErrorCode, header: string): NameAddr[] {
@@ -424,19 +426,19 @@ export abstract class SipMessage {
 
   /** Content-Length as declared (the serializer always writes the body's real length). */
   get contentLength(): number | undefined {
-    if (this.#contentLength === undefined) {
+    if (this.#v.contentLength === undefined) {
       const value = this.#first('content-length');
       if (value === undefined) {
-        this.#contentLength = null;
+        this.#v.contentLength = null;
       } else {
         try {
-          this.#contentLength = parseContentLength(value);
+          this.#v.contentLength = parseContentLength(value);
         } catch (e) {
           rethrow(e, 'bad-content-length', 'Content-Length');
         }
       }
     }
-    return this.#contentLength ?? undefined;
+    return this.#v.contentLength ?? undefined;
   }
 
   // ---- typed edits -------------------------------------------------------------------------
@@ -444,10 +446,10 @@ export abstract class SipMessage {
   /** Add a new top Via (a proxy forwarding, §16.6 step 8; a UAC sending, §8.1.1.7). */
   pushVia(via: Via): void {
     this.#edited = true;
-    const cached = this.#via;
+    const cached = this.#v.via;
     this.#fields.unshift(new Field('Via', formatVia(via), 'via'));
-    this.#via = cached === undefined ? undefined : [via, ...cached];
-    this.#topVia = via;
+    this.#v.via = cached === undefined ? undefined : [via, ...cached];
+    this.#v.topVia = via;
   }
 
   /** Remove the top Via value (a proxy handling a response, §16.7 step 3). */
@@ -461,8 +463,8 @@ export abstract class SipMessage {
     const comma = nextTopLevelComma(field.value, 0, field.value.length);
     if (comma >= field.value.length) fields.splice(index, 1);
     else fields[index] = new Field(field.name, trimLws(field.value, comma + 1), 'via');
-    if (this.#via !== undefined) this.#via = this.#via.slice(1);
-    this.#topVia = undefined;
+    if (this.#v.via !== undefined) this.#v.via = this.#v.via.slice(1);
+    this.#v.topVia = undefined;
     return top;
   }
 
@@ -479,8 +481,8 @@ export abstract class SipMessage {
     const comma = nextTopLevelComma(field.value, 0, field.value.length);
     const rest = comma >= field.value.length ? '' : `, ${trimLws(field.value, comma + 1)}`;
     fields[index] = new Field(field.name, formatVia(via) + rest, 'via');
-    if (this.#via !== undefined) this.#via = [via, ...this.#via.slice(1)];
-    this.#topVia = via;
+    if (this.#v.via !== undefined) this.#v.via = [via, ...this.#v.via.slice(1)];
+    this.#v.topVia = via;
   }
 
   /** A deep copy: header fields and the start line are copied; the body Buffer is shared

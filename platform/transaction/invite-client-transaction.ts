@@ -49,8 +49,14 @@ const transitions: Record<InviteClientState, readonly InviteClientState[]> = {
 };
 
 export class InviteClientTransaction extends Transaction<InviteClientState> {
-  readonly kind = 'invite-client' as const;
-  readonly method = 'INVITE';
+  // Getters, not fields: the same for every instance (memory per ringing call).
+  get kind(): 'invite-client' {
+    return 'invite-client';
+  }
+
+  get method(): 'INVITE' {
+    return 'INVITE';
+  }
   #reliable: boolean;
   #values: TimerValues;
   #timerAInterval = 0;
@@ -246,8 +252,12 @@ export class InviteClientTransaction extends Transaction<InviteClientState> {
   /** §18.1.1 may move a large request from UDP to TCP: then retransmitting stops (Timer A is
    *  for unreliable transports only) and Timer D becomes 0. */
   private actNoteFlow(flow: Flow): void {
-    // §17.1.1.3: the ACK goes "to the same address, port, and transport" as the INVITE.
-    this.#ackDestination = { protocol: flow.protocol, address: flow.remote.address, port: flow.remote.port };
+    // §17.1.1.3: the ACK goes "to the same address, port, and transport" as the INVITE (noted
+    // only when that is not `destination` already: one object less per ringing call).
+    const to = this.destination;
+    if (flow.protocol !== to.protocol || flow.remote.address !== to.address || flow.remote.port !== to.port) {
+      this.#ackDestination = { protocol: flow.protocol, address: flow.remote.address, port: flow.remote.port };
+    }
     if (this.#reliable || !this.context.sender.isReliable(flow.protocol)) return;
     this.#reliable = true;
     this.#values = deriveTimerValues(this.context.timers, true);

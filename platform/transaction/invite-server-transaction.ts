@@ -18,7 +18,7 @@
  *   Accepted   --ACK-->               Accepted    (passed to the TU)
  *   Accepted   --Timer L-->           Terminated
  */
-import { createResponse, type SipRequest, type SipResponse } from '../sip/index.js';
+import { createResponse, parseMessage, SipResponse, type SipRequest } from '../sip/index.js';
 import type { Flow, TransportError } from '../transport/types.js';
 import { ServerRecord } from './absorb-record.js';
 import { Transaction, toTransportError, type TimerName, type TransactionContext } from './transaction.js';
@@ -59,15 +59,26 @@ const transitions: Record<InviteServerState, readonly InviteServerState[]> = {
 export type AckReceiver = (ack: SipRequest, flow: Flow, transaction: InviteServerTransaction) => void;
 
 export class InviteServerTransaction extends Transaction<InviteServerState> {
-  readonly kind = 'invite-server' as const;
-  readonly method = 'INVITE';
+  // Getters, not fields: the same for every instance (memory per ringing call).
+  get kind(): 'invite-server' {
+    return 'invite-server';
+  }
+
+  get method(): 'INVITE' {
+    return 'INVITE';
+  }
   readonly #reliable: boolean;
   readonly #values: TimerValues;
   #timerGInterval = 0;
   #started = false;
-  #lastProvisional: SipResponse | undefined;
+  /** The most recent provisional response, to resend (§17.2.1); past 100 only its octets
+   *  (a latin1 string: a ringing call holds it for as long as it rings). */
+  #lastProvisional: SipResponse | string | undefined;
   #finalResponse: SipResponse | undefined;
   #user: ServerTransactionUser | undefined;
+  /** Free for the TU's own bookkeeping: a proxy keeps the INVITE's response context here
+   *  instead of in a table of its own (one table entry less per ringing call). */
+  tuState: object | undefined;
 
   constructor(
     id: string,
@@ -88,7 +99,8 @@ export class InviteServerTransaction extends Transaction<InviteServerState> {
 
   /** The most recent provisional response sent (the TU's or the automatic 100). */
   get lastProvisional(): SipResponse | undefined {
-    return this.#lastProvisional;
+    const last = this.#lastProvisional;
+    return typeof last === 'string' ? readResponse(last) : last;
   }
 
   /** The final response sent, once there is one (the latest 2xx while Accepted). */
@@ -282,18 +294,20 @@ export class InviteServerTransaction extends Transaction<InviteServerState> {
   }
 
   private actSendProvisional(response: SipResponse): void {
-    this.#lastProvisional = response;
     this.actSend(response);
     // A ringing call: the TU has done its work on the INVITE; both are now held only to be
     // resent or answered, maybe for minutes (100 Trying comes before the TU's work: not then).
     if (response.status > 100) {
-      response.compact();
+      this.#lastProvisional = response.toBuffer().toString('latin1');
       this.request.compact();
+    } else {
+      this.#lastProvisional = response;
     }
   }
 
   private actResendProvisional(): void {
-    if (this.#lastProvisional) this.actSend(this.#lastProvisional);
+    const last = this.lastProvisional;
+    if (last) this.actSend(last);
   }
 
   private actSendFinal(response: SipResponse): void {
@@ -335,4 +349,11 @@ export class InviteServerTransaction extends Transaction<InviteServerState> {
   protected override afterTerminated(): void {
     this.notify('onTerminated', () => this.#user?.onTerminated?.());
   }
+}
+
+/** A provisional response kept as its octets, read back to be resent (an INVITE retransmission
+ *  while the call rings: rare). */
+function readResponse(octets: string): SipResponse | undefined {
+  const { message } = parseMessage(Buffer.from(octets, 'latin1'));
+  return message instanceof SipResponse ? message : undefined;
 }

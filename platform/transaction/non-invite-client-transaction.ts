@@ -41,7 +41,10 @@ const transitions: Record<NonInviteClientState, readonly NonInviteClientState[]>
 };
 
 export class NonInviteClientTransaction extends Transaction<NonInviteClientState> {
-  readonly kind = 'non-invite-client' as const;
+  // Getters, not fields: the same for every instance (memory per ringing call).
+  get kind(): 'non-invite-client' {
+    return 'non-invite-client';
+  }
   #reliable: boolean;
   #values: TimerValues;
   #timerEInterval = 0;

@@ -41,7 +41,10 @@ const transitions: Record<NonInviteServerState, readonly NonInviteServerState[]>
 };
 
 export class NonInviteServerTransaction extends Transaction<NonInviteServerState> {
-  readonly kind = 'non-invite-server' as const;
+  // Getters, not fields: the same for every instance (memory per ringing call).
+  get kind(): 'non-invite-server' {
+    return 'non-invite-server';
+  }
   readonly #reliable: boolean;
   readonly #values: TimerValues;
   #lastProvisional: SipResponse | undefined;

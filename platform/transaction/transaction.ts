@@ -57,8 +57,9 @@ export abstract class Transaction<State extends string> {
   /** Running timers: at most two at a time (A+B, E+F, G+H); none while a call rings. A
    *  transaction holds no timer objects or closures of its own (memory per ringing call). */
   #timers: RunningTimer[] | undefined;
-  // Arrays made by their first element: an empty array's first push reserves room for 17.
-  #terminationListeners: Array<(transaction: this) => void> | undefined;
+  /** Termination listeners: the layer's (one, shared by all its transactions) and rarely more. */
+  #onTerminated: ((transaction: this) => void) | undefined;
+  #moreTerminationListeners: Array<(transaction: this) => void> | undefined;
   readonly #baseLogger: Logger;
   #logger: Logger | undefined;
 
@@ -91,8 +92,8 @@ export abstract class Transaction<State extends string> {
   /** The layer uses this to drop the transaction from its tables (§17.1.1.2: "destroyed the
    *  instant it enters the Terminated state"). */
   addTerminationListener(listener: (transaction: this) => void): void {
-    if (this.#terminationListeners === undefined) this.#terminationListeners = [listener];
-    else this.#terminationListeners.push(listener);
+    if (this.#onTerminated === undefined) this.#onTerminated = listener;
+    else (this.#moreTerminationListeners ??= []).push(listener);
   }
 
   /**
@@ -126,7 +127,8 @@ export abstract class Transaction<State extends string> {
     this.#absorbed = record;
     this.#absorbEnded = context.absorbEnded;
     this.#stopAllTimers();
-    this.#terminationListeners = undefined;
+    this.#onTerminated = undefined;
+    this.#moreTerminationListeners = undefined;
     return true;
   }
 
@@ -212,8 +214,10 @@ export abstract class Transaction<State extends string> {
 
   #enterTerminal(): void {
     this.#stopAllTimers();
-    const listeners = this.#terminationListeners ?? [];
-    this.#terminationListeners = undefined;
+    const first = this.#onTerminated;
+    const listeners = first === undefined ? [] : [first, ...(this.#moreTerminationListeners ?? [])];
+    this.#onTerminated = undefined;
+    this.#moreTerminationListeners = undefined;
     for (const listener of listeners) {
       try {
         listener(this);
