@@ -20,11 +20,11 @@ function invite(callRef = 'c#1', released?: string[]): RequestEventPayload {
       method: 'INVITE',
       uri: 'sip:bob@sb.test',
       headers: [
-        ['From', '<sip:alice@outside.test>;tag=a1'],
-        ['To', '<sip:bob@sb.test>'],
-        ['Call-ID', 'call-1'],
-        ['CSeq', '1 INVITE'],
-      ],
+        'From: <sip:alice@outside.test>;tag=a1',
+        'To: <sip:bob@sb.test>',
+        'Call-ID: call-1',
+        'CSeq: 1 INVITE',
+      ].join('\r\n'),
       body: '',
       direction: 'terminating',
       aor: 'bob@sb.test',
@@ -35,7 +35,7 @@ function invite(callRef = 'c#1', released?: string[]): RequestEventPayload {
 
 function outcome(kind: 'success' | 'busy', callRef = 'c#1'): OutcomeEventPayload {
   const status = kind === 'success' ? 200 : 486;
-  return { callRef, session, grants: [], outcome: { kind, status, reason: '', timedOut: false, contacts: [] }, response: { status, reason: '', headers: [], body: '' } };
+  return { callRef, session, grants: [], outcome: { kind, status, reason: '', timedOut: false, contacts: [] }, response: { status, reason: '', headers: '', body: '' } };
 }
 
 async function actionOf(definition: AppDefinition): Promise<WireAction | undefined> {

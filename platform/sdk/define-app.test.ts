@@ -19,13 +19,13 @@ function request(method: string, extra: Partial<RequestEventPayload> = {}): Requ
       method,
       uri: 'sip:bob@sb.test',
       headers: [
-        ['Via', 'SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK1'],
-        ['From', '"Alice" <sip:alice@outside.test>;tag=a1'],
-        ['To', '<sip:bob@sb.test>'],
-        ['Call-ID', 'call-1'],
-        ['CSeq', `1 ${method}`],
-        ['Subject', 'hi'],
-      ],
+        'Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK1',
+        'From: "Alice" <sip:alice@outside.test>;tag=a1',
+        'To: <sip:bob@sb.test>',
+        'Call-ID: call-1',
+        `CSeq: 1 ${method}`,
+        'Subject: hi',
+      ].join('\r\n'),
       body: 'hello',
       direction: 'terminating',
       aor: 'bob@sb.test',
@@ -41,7 +41,7 @@ function outcome(kind: WireOutcome['kind'], status: number, reason: string): Out
     session: session(),
     grants: [],
     outcome: { kind, status, reason, timedOut: false, contacts: [] },
-    response: { status, reason, headers: [], body: '' },
+    response: { status, reason, headers: '', body: '' },
   };
 }
 

@@ -10,17 +10,55 @@ const SYSTEM_HEADERS = new Set(['via', 'call-id', 'cseq', 'from', 'to', 'record-
 
 const lower = (name: string): string => name.toLowerCase();
 
-/** Headers over a `[name, value]` list, recording what changed for the host. */
+/**
+ * Splits a header section (`Name: value` lines joined by CRLF, as the host sends it) into
+ * `[name, value]` pairs, one per line. A line starting with space or tab continues the one before
+ * (RFC 3261 §7.3.1 folding) and joins it with one space; a bare LF also ends a line. Comma lists
+ * stay one field, as they came.
+ */
+export function parseHeaderSection(text: string): WireHeaders {
+  const fields: WireHeaders = [];
+  if (text === '') return fields;
+  for (const line of text.split(/\r?\n/)) {
+    const first = line.charCodeAt(0);
+    if (first === 32 || first === 9) {
+      const last = fields[fields.length - 1];
+      if (last !== undefined) last[1] = `${last[1]} ${line.trim()}`.trim();
+      continue;
+    }
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    fields.push([line.slice(0, colon).trim(), line.slice(colon + 1).trim()]);
+  }
+  return fields;
+}
+
+/**
+ * Headers over a `[name, value]` list, recording what changed for the host. Built from a header
+ * section string, the list is parsed on first use: an app that never reads headers (a plain
+ * proxy) pays nothing for them (issue 5, crossing cost).
+ */
 export class HeaderList implements SipHeaders {
-  readonly #fields: WireHeaders;
+  #section: string | undefined;
+  #list: WireHeaders | undefined;
   readonly #writable: boolean;
   /** Names set or appended (lower case) → the resulting fields; and names deleted. */
   readonly changed = new Set<string>();
   readonly removed = new Set<string>();
 
-  constructor(fields: WireHeaders, writable: boolean) {
-    this.#fields = fields.map(([name, value]) => [name, value]);
+  /** `fields`: pairs, or a header section (`Name: value` lines joined by CRLF). */
+  constructor(fields: WireHeaders | string, writable: boolean) {
+    if (typeof fields === 'string') this.#section = fields;
+    else this.#list = fields.map(([name, value]) => [name, value]);
     this.#writable = writable;
+  }
+
+  get #fields(): WireHeaders {
+    if (this.#list === undefined) {
+      this.#list = parseHeaderSection(this.#section ?? '');
+      this.#section = undefined;
+    }
+    return this.#list;
   }
 
   get(name: string): string | undefined {
@@ -70,6 +108,7 @@ export class HeaderList implements SipHeaders {
 
   /** Every field of the changed names, for the host to apply (RFC 3050 §5.6.1.2 merge rules). */
   changedFields(): WireHeaders {
+    if (this.changed.size === 0) return [];
     return this.#fields.filter(([n]) => this.changed.has(lower(n))).map(([n, v]) => [n, v]);
   }
 

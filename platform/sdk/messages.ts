@@ -54,7 +54,6 @@ export class OutcomePromise<T> extends Promise<T> {
 export class RequestImpl implements SipRequest {
   readonly method: string;
   readonly headers: SipHeaders;
-  readonly callId: string;
   readonly direction: 'originating' | 'terminating';
   readonly aor: string;
   readonly authenticatedAs: string | undefined;
@@ -65,9 +64,11 @@ export class RequestImpl implements SipRequest {
   #uri: string;
   #body: string;
   #newBody: { contentType: string; content: string } | undefined;
-  // Parsed on first use: a proxying app that never reads them pays nothing (crossing cost).
+  // Parsed on first use (the header list too): a proxying app that never reads them pays nothing
+  // (crossing cost, issue 5).
   #from: Party | undefined;
   #to: Party | undefined;
+  #callId: string | undefined;
   /** The promise of the latest `proxy()` (quiet-success detection, define-app.ts). */
   lastProxy: OutcomePromise<SipResponse> | undefined;
 
@@ -80,7 +81,6 @@ export class RequestImpl implements SipRequest {
     this.method = wire.method;
     this.#list = new HeaderList(wire.headers, true);
     this.headers = this.#list;
-    this.callId = this.#list.get('call-id') ?? this.#list.get('i') ?? '';
     this.direction = wire.direction;
     this.aor = wire.aor;
     this.authenticatedAs = wire.authenticatedAs;
@@ -92,6 +92,11 @@ export class RequestImpl implements SipRequest {
 
   get uri(): string {
     return this.#uri;
+  }
+
+  /** Read from the headers on first use, like `from`/`to` (RFC 3261 §7.3.3 compact form `i`). */
+  get callId(): string {
+    return (this.#callId ??= this.#list.get('call-id') ?? this.#list.get('i') ?? '');
   }
 
   get from(): Party {

@@ -28,10 +28,18 @@ export type PlainData =
 /** Header fields in order, as `[name, value]` pairs (one pair per field value). */
 export type WireHeaders = Array<[string, string]>;
 
+/**
+ * A message's header section as one string: `Name: value` lines (one per field, in order, names
+ * as received) joined by CRLF, no trailing CRLF; '' when there are none. One string is far
+ * cheaper to copy into the isolate than a list of pairs (issue 5, crossing cost); the SDK splits
+ * it only when the app first reads a header (headers.ts parseHeaderSection).
+ */
+export type WireHeaderSection = string;
+
 export type WireRequest = {
   method: string;
   uri: string;
-  headers: WireHeaders;
+  headers: WireHeaderSection;
   /** The body as UTF-8 text ('' when empty). */
   body: string;
   direction: 'originating' | 'terminating';
@@ -43,7 +51,7 @@ export type WireRequest = {
 export type WireResponse = {
   status: number;
   reason: string;
-  headers: WireHeaders;
+  headers: WireHeaderSection;
   body: string;
   /** The target whose branch produced it. */
   target?: string;
