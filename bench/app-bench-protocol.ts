@@ -1,8 +1,13 @@
+/** The user whose calls the runaway app handles (the trivial app serves BENCH_CALLEE). */
+export const RUNAWAY_CALLEE = 'runaway';
+
 /** What the app benchmark harness (app-bench.ts) and its Switchboard child (app-bench-server.ts) say to each other. */
 export type AppBenchRequest =
   | { op: 'start'; uasPort: number }
   | { op: 'deploy' }
   | { op: 'undeploy' }
+  /** Deploys the runaway app for RUNAWAY_CALLEE (its INVITE handler spins or exhausts its memory); `none` removes it. */
+  | { op: 'runaway'; kind: 'spin' | 'bomb' | 'none' }
   | { op: 'crossing'; rounds: number }
   | { op: 'idle'; count: number }
   | { op: 'stop' };

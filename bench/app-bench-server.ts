@@ -20,10 +20,16 @@ import { createAppEngine, capabilityProviders, createCapabilityContainer, create
 import { parseMessage, SipRequest } from '../platform/sip/index.js';
 import { startProxyServer, type ProxyServer } from '../test/support/proxy-server.js';
 import { BENCH_CALLEE, BENCH_DOMAIN } from './proxy-bench-protocol.js';
-import type { AppBenchRequest, Crossing, IdleApps } from './app-bench-protocol.js';
+import { RUNAWAY_CALLEE, type AppBenchRequest, type Crossing, type IdleApps } from './app-bench-protocol.js';
 
 const TRIVIAL = `import { defineApp } from '@switchboard/sdk';
 export default defineApp({ onInvite(req) { return req.proxy(req.uri); } });`;
+const RUNAWAY = {
+  spin: `import { defineApp } from '@switchboard/sdk';
+export default defineApp({ onInvite() { for (;;) {} } });`,
+  bomb: `import { defineApp } from '@switchboard/sdk';
+export default defineApp({ onInvite() { const keep: number[][] = []; for (;;) keep.push(new Array(1_000_000).fill(1.5)); } });`,
+};
 const IDLE = `import { defineApp } from '@switchboard/sdk';
 export default defineApp({ onMessage(req, ctx) { ctx.session.set('n', 1); req.reply(200); } });`;
 
@@ -31,11 +37,11 @@ let server: ProxyServer | undefined;
 let runtime: AppRuntime | undefined;
 let engine: AppEngine | undefined;
 
-async function build(name: string, source: string): Promise<AppBundle> {
+async function build(name: string, source: string, limits?: { memoryMb: number; cpuMsPerEvent: number }): Promise<AppBundle> {
   const dir = mkdtempSync(join(tmpdir(), 'app-bench-'));
   mkdirSync(join(dir, 'src'));
   writeFileSync(join(dir, 'src', 'index.ts'), source);
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ name, version: '1.0.0', entry: 'src/index.ts' }));
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ name, version: '1.0.0', entry: 'src/index.ts', ...(limits ? { limits } : {}) }));
   return bundleApp(dir, { sdkEntry: sdkEntryPath() });
 }
 
@@ -122,9 +128,31 @@ async function handle(request: AppBenchRequest): Promise<unknown> {
       // As the server runs by default: the fast path (platform/container README);
       // APP_BENCH_FAST_PATH=0: every entry through isolated-vm's thread pool.
       const fastPath = process.env.APP_BENCH_FAST_PATH !== '0';
-      runtime = new AppRuntime({ logger: silentLogger, fastPath, capabilities: capabilityProviders(createCapabilityContainer({ kv: createMemoryKv() })) });
-      engine = createAppEngine({ runtime, logger: silentLogger });
-      server = await startProxyServer({ domains: [BENCH_DOMAIN], users: [{ username: BENCH_CALLEE, password: 'bench-secret' }], authenticateRequests: false, engines: [engine] });
+      // The runaway app must keep misbehaving for the whole measurement: no quarantine.
+      runtime = new AppRuntime({
+        logger: silentLogger,
+        fastPath,
+        faultLimit: { maxFaults: 1_000_000, windowMs: 1 },
+        capabilities: capabilityProviders(createCapabilityContainer({ kv: createMemoryKv() })),
+      });
+      // Each app for its own user: the trivial one for the measured calls, the runaway for the other.
+      engine = createAppEngine({
+        runtime,
+        logger: silentLogger,
+        selection: [
+          { app: 'trivial', users: [`${BENCH_CALLEE}@${BENCH_DOMAIN}`] },
+          { app: 'runaway', users: [`${RUNAWAY_CALLEE}@${BENCH_DOMAIN}`] },
+        ],
+      });
+      server = await startProxyServer({
+        domains: [BENCH_DOMAIN],
+        users: [
+          { username: BENCH_CALLEE, password: 'bench-secret' },
+          { username: RUNAWAY_CALLEE, password: 'bench-secret' },
+        ],
+        authenticateRequests: false,
+        engines: [engine],
+      });
       await server.store.bindings.upsert({
         aor: `${BENCH_CALLEE}@${BENCH_DOMAIN}`,
         contactUri: `sip:${BENCH_CALLEE}@127.0.0.1:${request.uasPort}`,
@@ -141,6 +169,14 @@ async function handle(request: AppBenchRequest): Promise<unknown> {
     case 'undeploy':
       await runtime?.undeploy('trivial');
       engine?.dropApp('trivial');
+      return {};
+    case 'runaway':
+      if (request.kind === 'none') {
+        await runtime?.undeploy('runaway');
+        engine?.dropApp('runaway');
+      } else {
+        await runtime?.deploy(await build('runaway', RUNAWAY[request.kind], { memoryMb: 16, cpuMsPerEvent: 50 }));
+      }
       return {};
     case 'crossing':
       return crossing(request.rounds);

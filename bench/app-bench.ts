@@ -23,13 +23,15 @@ import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/support/ports.js';
-import type { AppBenchRequest, Crossing, IdleApps } from './app-bench-protocol.js';
+import { RUNAWAY_CALLEE, type AppBenchRequest, type Crossing, type IdleApps } from './app-bench-protocol.js';
 import { BENCH_CALLEE, BENCH_DOMAIN } from './proxy-bench-protocol.js';
 import { benchScenarioDir, exited, runUac, startSipp, type UacRun } from './proxy-bench-sipp.js';
 
 const SECONDS = Number(process.env.APP_BENCH_SECONDS ?? 10);
 const RATES = (process.env.APP_BENCH_RATES ?? '200,400,600,800,1000,1200,1400,1600,1800,2000,2500,3000').split(',').map(Number);
 const LATENCY_RATE = Number(process.env.APP_BENCH_LATENCY_RATE ?? 200);
+/** INVITEs per second to the runaway app while the others' latency is measured. */
+const RUNAWAY_RATE = Number(process.env.APP_BENCH_RUNAWAY_RATE ?? 10);
 const IDLE_APPS = 20;
 const IN_FLIGHT = Number(process.env.APP_BENCH_IN_FLIGHT ?? 32);
 const LOOP_CALLS = Number(process.env.APP_BENCH_LOOP_CALLS ?? 3000);
@@ -152,6 +154,20 @@ export async function main(): Promise<void> {
     await sb.call({ op: 'deploy' });
     await warmUp(remote);
     const appLatency = await latency(remote);
+    // The same calls while a runaway app beside it (another user's) loops or bombs on every
+    // INVITE it gets, RUNAWAY_RATE of them per second (issue 5: the other calls' p99 < 2× normal).
+    const misbehaving: Array<{ kind: 'spin' | 'bomb'; latency: Awaited<ReturnType<typeof latency>> }> = [];
+    for (const kind of ['spin', 'bomb'] as const) {
+      await sb.call({ op: 'runaway', kind });
+      const runaway = startSipp('uac-refused.xml', await freePort(), [
+        '-key', 'callee', RUNAWAY_CALLEE, '-key', 'domain', BENCH_DOMAIN, '-r', String(RUNAWAY_RATE), '-l', '1000', remote,
+      ]);
+      await pause(1000);
+      misbehaving.push({ kind, latency: await latency(remote) });
+      await runaway.stop();
+      await sb.call({ op: 'runaway', kind: 'none' });
+      await pause(2000);
+    }
     const crossing = await sb.call<Crossing>({ op: 'crossing', rounds: 5000 });
     await sb.call({ op: 'undeploy' });
     const loops: { none: number[]; app: number[]; failed: number } = { none: [], app: [], failed: 0 };
@@ -188,6 +204,12 @@ export async function main(): Promise<void> {
       `ratio app / no app: ${(loopApp / loopNone).toFixed(2)} closed loop${noApp > 0 ? `, ${(withApp / noApp).toFixed(2)} ladder` : ''} (target ≥ 0.75); ` +
         `rounds with failed calls ${loops.failed}; latency samples ${noAppLatency.samples}/${appLatency.samples}, failed ${noAppLatency.failed}/${appLatency.failed}`,
     );
+    for (const { kind, latency: seen } of misbehaving) {
+      console.log(
+        `trivial app's calls while a runaway app ${kind === 'spin' ? 'loops' : 'exhausts its memory'} on ${RUNAWAY_RATE} INVITEs/s: ` +
+          `INVITE→180 p50 ${ms(seen.p50)}, p99 ${ms(seen.p99)} = ${(seen.p99 / appLatency.p99).toFixed(2)}× normal (target < 2×); failed ${seen.failed}`,
+      );
+    }
     const us = (p: { median: number; p99: number }): string => `median ${p.median.toFixed(0)} µs, p99 ${p.p99.toFixed(0)} µs`;
     console.log(`crossing, request event (engine.decide → proxy decision): ${us(crossing.decide)} (target < 100 µs)`);
     console.log(`crossing, outcome event: ${us(crossing.outcome)}; runtime.dispatch alone: ${us(crossing.raw)}`);
