@@ -280,7 +280,7 @@ describe.each(['in-process', 'fast-path', 'worker'] as const)('AppRuntime (%s)',
   });
 
   it('recreates the isolate from the bundle after an OOM; other events in flight end as disposed', async () => {
-    const { runtime, gates } = start();
+    const { runtime, gates } = start({ oomBackoffMs: 0 });
     // A CPU budget that leaves V8 time to collect garbage near the limit, so the bomb hits memory first.
     await runtime.deploy(await bundleOf('1.0.0', { limits: { memoryMb: 16, cpuMsPerEvent: 2000 } }));
     expect(await send(runtime, 'count', 'k')).toMatchObject({ ok: true, value: 1 });
@@ -290,6 +290,20 @@ describe.each(['in-process', 'fast-path', 'worker'] as const)('AppRuntime (%s)',
     expect(await waiting).toMatchObject({ ok: false, fault: 'disposed' });
     // Fresh isolate: module state starts over.
     expect(await send(runtime, 'count', 'k')).toMatchObject({ ok: true, value: 1 });
+  });
+
+  it("refuses an app's events for a moment after it ran out of memory (oomBackoffMs), then serves them again", async () => {
+    let clock = 1_000_000;
+    const { runtime } = start({ now: () => clock, oomBackoffMs: 1000 });
+    await runtime.deploy(await bundleOf('1.0.0', { limits: { memoryMb: 16, cpuMsPerEvent: 2000 } }));
+    expect(await send(runtime, 'bomb', 'k')).toMatchObject({ ok: false, fault: 'memory' });
+    // Refused without running (no new isolate, no new fault counted).
+    expect(await send(runtime, 'count', 'other')).toMatchObject({ ok: false, fault: 'memory', message: expect.stringContaining('ran out of memory just before') });
+    clock += 999;
+    expect(await send(runtime, 'count', 'other')).toMatchObject({ ok: false, fault: 'memory' });
+    clock += 1;
+    expect(await send(runtime, 'count', 'other')).toMatchObject({ ok: true, value: 1 });
+    expect(runtime.status('svc')?.recentFaults).toBe(1);
   });
 
   it('routes host calls only to granted capabilities, with their scopes', async () => {

@@ -51,6 +51,14 @@ export interface AppRuntimeOptions {
   readonly loadTimeoutMs?: number;
   /** Events waiting behind a busy session before new ones are refused (default 1000). */
   readonly maxQueuedPerSession?: number;
+  /**
+   * After an app runs out of memory, its events are refused (fault `memory`, without running)
+   * for this long, default 1000 ms. One out-of-memory event costs ~120 ms of CPU — the guest's
+   * allocation and V8's last-resort collections on other threads, then a new isolate — so an app
+   * that bombs on every event would otherwise take a CPU from everything else (BENCHMARKS.md
+   * "App container": the other calls' p99).
+   */
+  readonly oomBackoffMs?: number;
   readonly maxHostCallsPerEvent?: number;
   readonly maxLogsPerEvent?: number;
   readonly guestLimits?: GuestLimits;
@@ -110,6 +118,8 @@ interface DeployedEntry {
   readonly faults: FaultWindow;
   disabled: boolean;
   undeployed: boolean;
+  /** Until when (epoch ms) events are refused after an out-of-memory fault (oomBackoffMs). */
+  recoveringUntil: number;
 }
 
 export class AppRuntime {
@@ -118,6 +128,7 @@ export class AppRuntime {
   readonly #env: VersionEnvironment;
   readonly #faultLimit: FaultLimit;
   readonly #maxQueued: number;
+  readonly #oomBackoffMs: number;
   readonly #now: () => number;
   readonly #apps = new Map<string, DeployedEntry>();
   /** Wall-clock budgets of running events, behind one timer (wall-clock.ts). */
@@ -135,6 +146,7 @@ export class AppRuntime {
       (options.hosting === 'worker' ? createWorkerHost(options.workers === undefined ? {} : { workers: options.workers }) : createInProcessHost({ fastPath: options.fastPath ?? true }));
     this.#faultLimit = options.faultLimit ?? DEFAULT_FAULT_LIMIT;
     this.#maxQueued = options.maxQueuedPerSession ?? 1000;
+    this.#oomBackoffMs = options.oomBackoffMs ?? 1000;
     this.#now = options.now ?? Date.now;
     const catastrophic =
       options.onCatastrophicError ??
@@ -192,6 +204,7 @@ export class AppRuntime {
           sessions: new Map(),
           faults: new FaultWindow(this.#faultLimit, this.#now),
           disabled: false,
+          recoveringUntil: 0,
           undeployed: false,
         });
       } else {
@@ -199,6 +212,7 @@ export class AppRuntime {
         entry.current = version;
         entry.versions.add(version);
         entry.disabled = false;
+        entry.recoveringUntil = 0;
         entry.faults.reset();
         previous.retired = true;
         this.#release(entry, previous, 0);
@@ -329,6 +343,7 @@ export class AppRuntime {
       let result: DispatchResult;
       if (entry.undeployed) result = fault('disposed', `app "${entry.name}" was undeployed`, item.version.version);
       else if (entry.disabled) result = disabledFault(entry);
+      else if (this.#now() < entry.recoveringUntil) result = recoveringFault(entry, item.version);
       else result = await this.#run(entry, item.version, session.key, item.event).catch((error: unknown) => this.#hostError(entry, error));
       this.#release(entry, item.version, 1);
       item.resolve(result);
@@ -417,6 +432,7 @@ export class AppRuntime {
       wallMs,
       ...(outcome.stack === undefined ? {} : { stack: outcome.stack }),
     };
+    if (outcome.fault === 'memory' && this.#oomBackoffMs > 0) entry.recoveringUntil = this.#now() + this.#oomBackoffMs;
     if (outcome.fault === 'unhandled') {
       this.#logger.debug(fields, outcome.message);
     } else {
@@ -462,6 +478,12 @@ export class AppRuntime {
 
 function fault(kind: FaultKind, message: string, version?: string): DispatchResult {
   return version === undefined ? { ok: false, fault: kind, message } : { ok: false, fault: kind, message, version };
+}
+
+/** An event refused during the back-off after an out-of-memory fault: not run, not counted
+ *  again (the fault that started the back-off was), not logged per event. */
+function recoveringFault(entry: DeployedEntry, version: AppVersion): DispatchResult {
+  return fault('memory', `app "${entry.name}" ran out of memory just before; its events are refused for a moment`, version.version);
 }
 
 function disabledFault(entry: DeployedEntry): DispatchResult {

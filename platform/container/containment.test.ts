@@ -50,6 +50,9 @@ async function observe(runtime: AppRuntime, misbehave: ((n: number) => Promise<D
   const background = (async () => {
     for (let n = 0; misbehave !== undefined && !stop; n++) {
       misbehaved.push(await misbehave(n));
+      // As the engine does when a call's event is over (events refused during the back-off
+      // after an OOM return at once: without this the loop would pile up sessions).
+      runtime.endSession('bad', `b${n}`);
       // Yield to timers: a host whose entries complete synchronously would otherwise starve them.
       await new Promise((resolve) => setImmediate(resolve));
     }
