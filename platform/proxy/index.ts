@@ -1,8 +1,8 @@
 /** Public entry of the stateful proxy core (RFC 3261 §16). */
 export { ProxyCore, type ProxyCoreOptions } from './proxy-core.js';
-export { ResponseContext, targetFromUri, type ContextOutcome, type ForwardHooks, type ProxyTransactions } from './response-context.js';
+export { ResponseContext, type ContextOutcome, type ForwardHooks, type ProxyTransactions } from './response-context.js';
 export { DEFAULT_PROXY_CONFIG, resolveProxyConfig, type ProxyConfig } from './proxy-config.js';
-export { groupTargets, normalizeQ, type ForkingMode, type ForwardOptions, type ProxyTarget } from './target.js';
+export { groupTargets, normalizeQ, targetFromUri, type ForkingMode, type ForwardOptions, type ProxyTarget } from './target.js';
 export {
   ListenerIdentity,
   defaultSipPort,

@@ -12,7 +12,7 @@
  *   upstream CANCEL ──► pending branches CANCELled; the caller gets 487
  */
 import type { Logger } from '../log/logger.js';
-import { createResponse, generateTag, parseUri, type SipRequest, type SipResponse } from '../sip/index.js';
+import { createResponse, generateTag, type SipRequest, type SipResponse } from '../sip/index.js';
 import { createCancel } from '../transaction/create-cancel.js';
 import type { ClientTransaction, TransactionLayer } from '../transaction/transaction-layer.js';
 import type { ClientTransactionUser, ServerTransaction } from '../transaction/transaction-user.js';
@@ -30,7 +30,8 @@ import { createBranch } from './loop-detection.js';
 import type { HostResolver } from './next-hop.js';
 import { NextHopError } from './next-hop.js';
 import type { ProxyConfig } from './proxy-config.js';
-import { groupTargets, type ForwardOptions, type ProxyTarget } from './target.js';
+import { Branch } from './branch.js';
+import { groupTargets, targetKey, type ForwardOptions, type ProxyTarget } from './target.js';
 
 /** The part of the transaction layer the proxy uses. */
 export type ProxyTransactions = Pick<TransactionLayer, 'sendRequest' | 'sendStatelessRequest' | 'sendStatelessResponse'>;
@@ -80,29 +81,6 @@ export interface ResponseContextDeps {
   logger: Logger;
   /** Called when the context no longer reacts to CANCEL (answered, or final response chosen). */
   onSettled(context: ResponseContext): void;
-}
-
-type BranchState = 'starting' | 'calling' | 'proceeding' | 'completed';
-
-class Branch {
-  state: BranchState = 'starting';
-  request: SipRequest | undefined;
-  destination: Destination | undefined;
-  transaction: ClientTransaction | undefined;
-  /** A 1xx arrived: a CANCEL may be sent (§9.1). */
-  provisional = false;
-  cancelWanted = false;
-  cancelSent = false;
-  timerC: ReturnType<typeof setTimeout> | undefined;
-
-  constructor(
-    readonly target: ProxyTarget,
-    readonly index: number,
-  ) {}
-
-  get pending(): boolean {
-    return this.state !== 'completed';
-  }
 }
 
 const NONE_COLLECTED: readonly CollectedResponse[] = Object.freeze([]);
@@ -607,18 +585,3 @@ const IGNORE_RESPONSES: ClientTransactionUser = {
   onTimeout: () => undefined,
   onTransportError: () => undefined,
 };
-
-function targetKey(target: ProxyTarget): string {
-  return formatTargetUri(target).toLowerCase();
-}
-
-function formatTargetUri(target: ProxyTarget): string {
-  const uri = target.uri;
-  if (uri.kind !== 'sip') return uri.kind === 'tel' ? `tel:${uri.number}` : `${uri.scheme}:${uri.opaque}`;
-  return `${uri.scheme}:${uri.user ?? ''}@${uri.host}:${uri.port ?? ''}`;
-}
-
-/** For callers that hold a Contact string: the ProxyTarget for it. Throws SipParseException. */
-export function targetFromUri(uri: string, q?: number): ProxyTarget {
-  return { uri: parseUri(uri), ...(q !== undefined ? { q } : {}) };
-}

@@ -3,7 +3,7 @@
  * in parallel, sequentially, or by q-value groups"). The proxy is handed a target set; where it
  * came from (location service, a service engine, the Request-URI) is not its concern.
  */
-import type { SipRequest, Uri } from '../sip/index.js';
+import { parseUri, type SipRequest, type Uri } from '../sip/index.js';
 import type { Destination } from '../transport/types.js';
 
 export interface ProxyTarget {
@@ -66,4 +66,20 @@ export function groupTargets(targets: readonly ProxyTarget[], mode: ForkingMode 
 export function normalizeQ(q: number | undefined): number {
   if (q === undefined || !Number.isFinite(q) || q < 0 || q > 1) return 1;
   return Math.round(q * 1000) / 1000;
+}
+
+/** A target's identity for §16.7 step 4 (a 3xx Contact already in the target set is not tried again). */
+export function targetKey(target: ProxyTarget): string {
+  return formatTargetUri(target).toLowerCase();
+}
+
+function formatTargetUri(target: ProxyTarget): string {
+  const uri = target.uri;
+  if (uri.kind !== 'sip') return uri.kind === 'tel' ? `tel:${uri.number}` : `${uri.scheme}:${uri.opaque}`;
+  return `${uri.scheme}:${uri.user ?? ''}@${uri.host}:${uri.port ?? ''}`;
+}
+
+/** For callers that hold a Contact string: the ProxyTarget for it. Throws SipParseException. */
+export function targetFromUri(uri: string, q?: number): ProxyTarget {
+  return { uri: parseUri(uri), ...(q !== undefined ? { q } : {}) };
 }

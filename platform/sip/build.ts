@@ -1,6 +1,7 @@
 /** Building messages: responses from requests (RFC 3261 §8.2.6) and new requests (§8.1.1). */
 import { Field, toField } from './header-field.js';
-import { SipRequest, SipResponse } from './message.js';
+import { SipRequest } from './sip-request.js';
+import { SipResponse } from './sip-response.js';
 import { reasonPhrase } from './status-codes.js';
 import type { HeaderField, Uri } from './types.js';
 import { parseUri } from './uri.js';

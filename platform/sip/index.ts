@@ -3,7 +3,9 @@
  * no logging. Everything other layers use is exported from here.
  */
 export type * from './types.js';
-export { SipMessage, SipParseException, SipRequest, SipResponse } from './message.js';
+export { SipMessage, SipParseException } from './message.js';
+export { SipRequest } from './sip-request.js';
+export { SipResponse } from './sip-response.js';
 export { parseMessage, STANDARD_METHODS, type ParseResult } from './parse-message.js';
 export { StreamFramer, findContentLength, type FrameEvent, type StreamFramerOptions } from './framing.js';
 export { parseUri, formatUri, decodeUser, cloneUri } from './uri.js';

@@ -5,7 +5,8 @@
  * and are parsed when first read.
  */
 import type { Field } from './header-field.js';
-import type { SipMessage, SipRequest } from './message.js';
+import type { SipMessage } from './message.js';
+import type { SipRequest } from './sip-request.js';
 import { Fault, sipError, type ParseErrorCode } from './parse-errors.js';
 import { checkCallId, parseCSeq, parseMaxForwards } from './scalars.js';
 import { COOKIE_ONLY_BRANCH, nameAddrShape, viaListShape } from './shape-checks.js';

@@ -15,7 +15,6 @@ import { serializeHead, serializeMessage, serializeParsed } from './serialize.js
 import { SipParseException } from './sip-parse-exception.js';
 import { nextTopLevelComma, splitTopLevel } from './split-list.js';
 import type { CSeq, HeaderField, NameAddr, Uri, Via } from './types.js';
-import { cloneUri, formatUri } from './uri.js';
 import { formatVia, parseViaList, parseViaRange } from './via.js';
 
 export { SipParseException } from './sip-parse-exception.js';
@@ -34,9 +33,9 @@ export function registerPackedReader(reader: PackedReader): void {
   readPacked = reader;
 }
 
-/** A copy of a string that may be a slice of a whole datagram's text (V8 slices strings of
+/** Internal (messages): a copy of a string that may be a slice of a whole datagram's text (V8 slices strings of
  *  13 characters or more instead of copying them), so that it no longer keeps that text alive. */
-function detached(text: string): string {
+export function detached(text: string): string {
   return text.length < 13 ? text : Buffer.from(text, 'utf8').toString('utf8');
 }
 
@@ -523,137 +522,5 @@ export abstract class SipMessage {
   toString(): string {
     if (this.#packed !== undefined) this.unpack();
     return serializeHead(this.startLine(), this.#fields, this.body.length) + this.body.toString('utf8');
-  }
-}
-
-/** The Request-URI of a compacted request until it is read back (never handed out). */
-const PACKED_URI: Uri = Object.freeze({ kind: 'absolute' as const, scheme: 'packed', opaque: '' });
-
-export class SipRequest extends SipMessage {
-  readonly kind = 'request' as const;
-  #uri: Uri;
-  /** Set once `uri` has been handed out (it may then have been changed in place). */
-  #uriExposed = false;
-  #wireMethod: string | undefined;
-  #wireVersion: string | undefined;
-
-  constructor(
-    public method: string,
-    uri: Uri,
-    headers: readonly HeaderField[] = [],
-    body?: Buffer,
-  ) {
-    super(headers, body);
-    this.#uri = uri;
-  }
-
-  get uri(): Uri {
-    if (this.compacted) this.unpack();
-    this.#uriExposed = true;
-    return this.#uri;
-  }
-
-  set uri(uri: Uri) {
-    if (this.compacted) this.unpack();
-    this.#uriExposed = true;
-    this.#uri = uri;
-  }
-
-  /** Internal (parser): build around fields it already made, without copying them. */
-  static fromParts(method: string, uri: Uri, version: string, fields: Field[], body: Buffer, wire?: WireSource): SipRequest {
-    const request = new SipRequest(method, uri, [], body);
-    request.version = version;
-    request.adopt(fields, wire);
-    request.#wireMethod = method;
-    request.#wireVersion = version;
-    return request;
-  }
-
-  startLine(): string {
-    if (this.compacted) this.unpack();
-    return `${this.method} ${formatUri(this.#uri)} ${this.version}`;
-  }
-
-  protected startLineUnchanged(): boolean {
-    return !this.#uriExposed && this.method === this.#wireMethod && this.version === this.#wireVersion;
-  }
-
-  protected packStartLine(): void {
-    this.method = detached(this.method);
-    this.#wireMethod = undefined;
-    this.#wireVersion = undefined;
-    // Its strings may be slices of the datagram; read back with the rest.
-    this.#uri = PACKED_URI;
-  }
-
-  protected unpackStartLine(parsed: SipRequest): void {
-    this.#uri = parsed.#uri;
-    this.#uriExposed = false;
-    this.#wireMethod = parsed.#wireMethod;
-    this.#wireVersion = parsed.#wireVersion;
-  }
-
-  protected blankCopy(): SipRequest {
-    const copy = new SipRequest(this.method, cloneUri(this.#uri));
-    copy.#wireMethod = this.#wireMethod;
-    copy.#wireVersion = this.#wireVersion;
-    copy.#uriExposed = this.#uriExposed;
-    return copy;
-  }
-}
-
-export class SipResponse extends SipMessage {
-  readonly kind = 'response' as const;
-  #wireStatus: number | undefined;
-  #wireReason: string | undefined;
-  #wireVersion: string | undefined;
-
-  constructor(
-    public status: number,
-    public reason: string,
-    headers: readonly HeaderField[] = [],
-    body?: Buffer,
-  ) {
-    super(headers, body);
-  }
-
-  /** Internal (parser): build around fields it already made, without copying them. */
-  static fromParts(status: number, reason: string, version: string, fields: Field[], body: Buffer, wire?: WireSource): SipResponse {
-    const response = new SipResponse(status, reason, [], body);
-    response.version = version;
-    response.adopt(fields, wire);
-    response.#wireStatus = status;
-    response.#wireReason = reason;
-    response.#wireVersion = version;
-    return response;
-  }
-
-  startLine(): string {
-    return `${this.version} ${this.status} ${this.reason}`;
-  }
-
-  protected startLineUnchanged(): boolean {
-    return this.status === this.#wireStatus && this.reason === this.#wireReason && this.version === this.#wireVersion;
-  }
-
-  protected packStartLine(): void {
-    this.reason = detached(this.reason);
-    this.#wireStatus = undefined;
-    this.#wireReason = undefined;
-    this.#wireVersion = undefined;
-  }
-
-  protected unpackStartLine(parsed: SipResponse): void {
-    this.#wireStatus = parsed.#wireStatus;
-    this.#wireReason = parsed.#wireReason;
-    this.#wireVersion = parsed.#wireVersion;
-  }
-
-  protected blankCopy(): SipResponse {
-    const copy = new SipResponse(this.status, this.reason);
-    copy.#wireStatus = this.#wireStatus;
-    copy.#wireReason = this.#wireReason;
-    copy.#wireVersion = this.#wireVersion;
-    return copy;
   }
 }

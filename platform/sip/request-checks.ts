@@ -6,7 +6,9 @@
  */
 import { Field } from './header-field.js';
 import { headerKey, SINGLETON_HEADERS } from './header-names.js';
-import type { SipMessage, SipRequest, SipResponse } from './message.js';
+import type { SipMessage } from './message.js';
+import type { SipRequest } from './sip-request.js';
+import type { SipResponse } from './sip-response.js';
 import { SipParseException } from './message.js';
 import { STANDARD_METHODS } from './start-line.js';
 import { splitTopLevel } from './split-list.js';
