@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateCpl } from '../../cpl/index.js';
 import { scriptFromXml } from '../../web-composer/src/model/from-xml.js';
 import { freePort } from '../support/ports.js';
-import { runSipp, type SippRun } from '../support/sipp.js';
+import { runSipp, sippKeys, type SippRun } from '../support/sipp.js';
+import { sleep } from '../support/until.js';
 import { startComposerServer, type ComposerServer } from './composer-server.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -46,9 +47,6 @@ async function signIn(page: Page, username: string, password: string): Promise<v
   await expect.poll(() => page.locator('[data-aor]').textContent().catch(() => null)).toBe(`${username}@sb.test`);
 }
 
-const keys = (values: Record<string, string>): string[] => Object.entries(values).flatMap(([key, value]) => ['-key', key, value]);
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** A SIPp phone registered as `user` that waits for one call and plays `scenario`. */
 async function phone(user: string, password: string, scenario: string, timeoutSeconds = 20): Promise<{ done: Promise<SippRun> }> {
   const port = await freePort();
@@ -58,7 +56,7 @@ async function phone(user: string, password: string, scenario: string, timeoutSe
     scenario: 'register-auth.xml',
     remote: `127.0.0.1:${server.sip.port}`,
     localPort: await freePort(),
-    extraArgs: [...keys({ user, domain: server.domain, contact_port: String(port), q: '1.0', expires: '300' }), '-au', user, '-ap', password, '-auth_uri', server.domain],
+    extraArgs: [...sippKeys({ user, domain: server.domain, contact_port: String(port), q: '1.0', expires: '300' }), '-au', user, '-ap', password, '-auth_uri', server.domain],
   });
   expect(reg.exitCode, reg.errors || reg.stderr).toBe(0);
   return { done }; // wrapped: an async function would otherwise wait for the phone to finish
@@ -258,7 +256,7 @@ describe('web CPL composer in Chromium', () => {
     // A real call: alice's SIPp phone is busy (486), so the saved rule sends the caller to voicemail.
     const alicePhone = await phone('alice', 'alice-secret', 'uas-486.xml');
     const voicemailBox = await phone('vm', 'vm-secret', 'uas-answer.xml');
-    const call = await runSipp({ scenario: 'uac-call.xml', remote: `127.0.0.1:${server.sip.port}`, localPort: await freePort(), timeoutSeconds: 12, extraArgs: keys({ callee: 'alice', domain: server.domain }) });
+    const call = await runSipp({ scenario: 'uac-call.xml', remote: `127.0.0.1:${server.sip.port}`, localPort: await freePort(), timeoutSeconds: 12, extraArgs: sippKeys({ callee: 'alice', domain: server.domain }) });
     const [aliceRun, vmRun] = await Promise.all([alicePhone.done, voicemailBox.done]);
     if (process.env.COMPOSER_DEBUG) console.log(call.messages.slice(0, 6000), '\n=====ALICE\n', aliceRun.messages.slice(0, 3000), '\n=====VM\n', vmRun.messages.slice(0, 3000));
     expect(call.exitCode, call.errors || call.stderr).toBe(0);
@@ -325,7 +323,7 @@ describe('web CPL composer in Chromium', () => {
     const desk = await phone('carol', 'carol-secret', 'uas-ring-cancel.xml', 45);
     const mobile = await phone('mobile', 'mobile-secret', 'uas-answer.xml', 45);
     const started = Date.now();
-    const call = await runSipp({ scenario: 'uac-call.xml', remote: `127.0.0.1:${server.sip.port}`, localPort: await freePort(), timeoutSeconds: 40, extraArgs: keys({ callee: 'carol', domain: server.domain }) });
+    const call = await runSipp({ scenario: 'uac-call.xml', remote: `127.0.0.1:${server.sip.port}`, localPort: await freePort(), timeoutSeconds: 40, extraArgs: sippKeys({ callee: 'carol', domain: server.domain }) });
     const elapsed = Date.now() - started;
     const [deskRun, mobileRun] = await Promise.all([desk.done, mobile.done]);
     expect(call.exitCode, call.errors || call.stderr).toBe(0);

@@ -22,18 +22,11 @@ import {
 } from '../../platform/sdk/host/index.js';
 import { freePort } from '../support/ports.js';
 import { startProxyServer, type ProxyServer } from '../support/proxy-server.js';
-import { runSipp, tracedMessages, type SippRun } from '../support/sipp.js';
-import { until } from '../support/until.js';
+import { callIdOf, runSipp, sippKeys, tracedTexts, type SippRun } from '../support/sipp.js';
+import { sleep, until } from '../support/until.js';
 
 const DOMAIN = 'sb.test';
 const CREDIT_SECONDS = 2;
-const keys = (values: Record<string, string>): string[] => Object.entries(values).flatMap(([key, value]) => ['-key', key, value]);
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const messages = (run: SippRun, direction: 'sent' | 'received', start: string): string[] =>
-  tracedMessages(run.messages)
-    .filter((m) => m.direction === direction && m.text.startsWith(start))
-    .map((m) => m.text);
-const callIdOf = (text: string | undefined): string | undefined => /^Call-ID:\s*(.+?)\s*$/imu.exec(text ?? '')?.[1];
 
 describe('b2bua apps on live SIPp calls: prepaid', () => {
   const calls = new CallRegistry();
@@ -70,7 +63,7 @@ describe('b2bua apps on live SIPp calls: prepaid', () => {
         remote,
         localPort,
         timeoutSeconds: 15,
-        extraArgs: [...keys({ user: 'alice', callee: 'bob', domain: DOMAIN }), '-au', 'alice', '-ap', 'pw-alice', '-auth_uri', `bob@${DOMAIN}`],
+        extraArgs: [...sippKeys({ user: 'alice', callee: 'bob', domain: DOMAIN }), '-au', 'alice', '-ap', 'pw-alice', '-auth_uri', `bob@${DOMAIN}`],
       }),
     );
 
@@ -83,7 +76,7 @@ describe('b2bua apps on live SIPp calls: prepaid', () => {
       scenario: 'register-auth.xml',
       remote,
       localPort: await freePort(),
-      extraArgs: [...keys({ user: 'bob', domain: DOMAIN, contact_port: String(bobPort), q: '1.0', expires: '300' }), '-au', 'bob', '-ap', 'pw-bob', '-auth_uri', DOMAIN],
+      extraArgs: [...sippKeys({ user: 'bob', domain: DOMAIN, contact_port: String(bobPort), q: '1.0', expires: '300' }), '-au', 'bob', '-ap', 'pw-bob', '-auth_uri', DOMAIN],
     });
     expect(registered.exitCode, registered.errors || registered.stderr).toBe(0);
 
@@ -94,23 +87,23 @@ describe('b2bua apps on live SIPp calls: prepaid', () => {
     expect(callee.exitCode, callee.errors || callee.stderr).toBe(0);
 
     // The call was set up: alice got our 200, bob got an INVITE, answered and was ACKed.
-    expect(messages(caller, 'received', 'SIP/2.0 200 ')).not.toHaveLength(0);
-    expect(messages(callee, 'received', 'ACK ')).toHaveLength(1);
+    expect(tracedTexts(caller, 'received', 'SIP/2.0 200 ')).not.toHaveLength(0);
+    expect(tracedTexts(callee, 'received', 'ACK ')).toHaveLength(1);
     // Two dialogs: leg B is a new INVITE with its own Call-ID (a B2BUA, not a proxy).
-    const legA = callIdOf(messages(caller, 'sent', 'INVITE ')[0]);
-    const legB = callIdOf(messages(callee, 'received', 'INVITE ')[0]);
+    const legA = callIdOf(tracedTexts(caller, 'sent', 'INVITE ')[0]);
+    const legB = callIdOf(tracedTexts(callee, 'received', 'INVITE ')[0]);
     expect(legA).toBeDefined();
     expect(legB).toBeDefined();
     expect(legB).not.toBe(legA);
     // Neither side hung up: the server ended both legs, each in its own dialog.
-    const byeA = messages(caller, 'received', 'BYE ');
-    const byeB = messages(callee, 'received', 'BYE ');
+    const byeA = tracedTexts(caller, 'received', 'BYE ');
+    const byeB = tracedTexts(callee, 'received', 'BYE ');
     expect(byeA).toHaveLength(1);
     expect(byeB).toHaveLength(1);
     expect(callIdOf(byeA[0])).toBe(legA);
     expect(callIdOf(byeB[0])).toBe(legB);
-    expect(messages(caller, 'sent', 'BYE ')).toHaveLength(0);
-    expect(messages(callee, 'sent', 'BYE ')).toHaveLength(0);
+    expect(tracedTexts(caller, 'sent', 'BYE ')).toHaveLength(0);
+    expect(tracedTexts(callee, 'sent', 'BYE ')).toHaveLength(0);
     // Only after the credit: 2 s of talk (the whole run includes the 407 round and SIPp's exit).
     expect(elapsed).toBeGreaterThanOrEqual(CREDIT_SECONDS * 1000);
     // The call was charged and forgotten.

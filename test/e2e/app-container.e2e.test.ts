@@ -19,14 +19,12 @@ import {
 } from '../../platform/sdk/host/index.js';
 import { freePort } from '../support/ports.js';
 import { startProxyServer, type ProxyServer } from '../support/proxy-server.js';
-import { runSipp, tracedMessages, type SippRun } from '../support/sipp.js';
+import { runSipp, sippKeys, tracedTexts, type SippRun } from '../support/sipp.js';
+import { sleep } from '../support/until.js';
 
 const DOMAIN = 'sb.test';
 const appDir = (name: string): string => fileURLToPath(new URL(`../../apps/${name}`, import.meta.url));
 const SDK = fileURLToPath(new URL('../../platform/sdk/index.js', import.meta.url));
-const keys = (values: Record<string, string>): string[] => Object.entries(values).flatMap(([key, value]) => ['-key', key, value]);
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const received = (run: SippRun, start: string): number => tracedMessages(run.messages).filter((m) => m.direction === 'received' && m.text.startsWith(start)).length;
 
 describe('apps on live SIPp calls (issue 5)', () => {
   let server: ProxyServer;
@@ -84,7 +82,7 @@ describe('apps on live SIPp calls (issue 5)', () => {
       remote,
       localPort: await freePort(),
       timeoutSeconds: 15,
-      extraArgs: keys({ callee: 'bob', domain: DOMAIN, display: 'Mallory', caller: 'mallory', caller_domain: 'outside.test' }),
+      extraArgs: sippKeys({ callee: 'bob', domain: DOMAIN, display: 'Mallory', caller: 'mallory', caller_domain: 'outside.test' }),
     });
     expect(call.exitCode, call.errors || call.stderr).toBe(0);
     expect(call.messages).toMatch(/^SIP\/2\.0 603 Decline\r?$/mu);
@@ -97,14 +95,14 @@ describe('apps on live SIPp calls (issue 5)', () => {
     const fallback = await phone('uas-answer.xml');
     kv.set('forward-on-busy', `ring:bob@${DOMAIN}`, [first.uri, second.uri]);
     kv.set('forward-on-busy', `forward:bob@${DOMAIN}`, fallback.uri);
-    const call = await runSipp({ scenario: 'uac-call.xml', remote, localPort: await freePort(), timeoutSeconds: 20, extraArgs: keys({ callee: 'bob', domain: DOMAIN }) });
+    const call = await runSipp({ scenario: 'uac-call.xml', remote, localPort: await freePort(), timeoutSeconds: 20, extraArgs: sippKeys({ callee: 'bob', domain: DOMAIN }) });
     expect(call.exitCode, call.errors || call.stderr).toBe(0);
     const [a, b, c] = await Promise.all([first.done, second.done, fallback.done]);
     expect(a.exitCode, a.errors).toBe(0);
     expect(b.exitCode, b.errors).toBe(0);
     expect(c.exitCode, c.errors).toBe(0);
-    expect(received(a, 'INVITE ') + received(b, 'INVITE ')).toBe(2);
-    expect(received(c, 'INVITE ')).toBe(1);
+    expect(tracedTexts(a, 'received', 'INVITE ').length + tracedTexts(b, 'received', 'INVITE ').length).toBe(2);
+    expect(tracedTexts(c, 'received', 'INVITE ').length).toBe(1);
     // The caller never saw the busy answers: the app acted on the busy outcome.
     expect(call.messages).not.toMatch(/SIP\/2\.0 486/u);
   });
@@ -113,13 +111,13 @@ describe('apps on live SIPp calls (issue 5)', () => {
     const first = await phone('uas-480.xml');
     const second = await phone('uas-answer.xml');
     kv.set('follow-me', `followme:carol@${DOMAIN}`, [first.uri, { uri: second.uri, seconds: 10 }]);
-    const call = await runSipp({ scenario: 'uac-call.xml', remote, localPort: await freePort(), timeoutSeconds: 20, extraArgs: keys({ callee: 'carol', domain: DOMAIN }) });
+    const call = await runSipp({ scenario: 'uac-call.xml', remote, localPort: await freePort(), timeoutSeconds: 20, extraArgs: sippKeys({ callee: 'carol', domain: DOMAIN }) });
     expect(call.exitCode, call.errors || call.stderr).toBe(0);
     const [a, b] = await Promise.all([first.done, second.done]);
     expect(a.exitCode, a.errors).toBe(0);
     expect(b.exitCode, b.errors).toBe(0);
-    expect(received(a, 'INVITE ')).toBe(1);
-    expect(received(b, 'INVITE ')).toBe(1);
+    expect(tracedTexts(a, 'received', 'INVITE ').length).toBe(1);
+    expect(tracedTexts(b, 'received', 'INVITE ').length).toBe(1);
     expect(call.messages).not.toMatch(/SIP\/2\.0 480/u);
   });
 
@@ -136,9 +134,9 @@ describe('apps on live SIPp calls (issue 5)', () => {
         calls: 3,
         rate: 5,
         timeoutSeconds: 15,
-        extraArgs: keys({ callee: 'spin', domain: DOMAIN, display: 'Alice', caller: 'alice', caller_domain: 'outside.test' }),
+        extraArgs: sippKeys({ callee: 'spin', domain: DOMAIN, display: 'Alice', caller: 'alice', caller_domain: 'outside.test' }),
       }),
-      runSipp({ scenario: 'uac-call.xml', remote, localPort: await freePort(), calls: 4, rate: 5, timeoutSeconds: 20, extraArgs: keys({ callee: 'bob', domain: DOMAIN }) }),
+      runSipp({ scenario: 'uac-call.xml', remote, localPort: await freePort(), calls: 4, rate: 5, timeoutSeconds: 20, extraArgs: sippKeys({ callee: 'bob', domain: DOMAIN }) }),
     ]);
     expect(spin.exitCode, spin.errors || spin.stderr).toBe(0);
     expect(spin.messages.match(/^SIP\/2\.0 500 /gmu)?.length).toBe(3);

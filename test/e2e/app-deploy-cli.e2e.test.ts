@@ -13,12 +13,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/ports.js';
 import { runCli, startServer, type RunningServer } from '../support/server-process.js';
-import { runSipp, type SippRun } from '../support/sipp.js';
+import { runSipp, sippKeys, type SippRun } from '../support/sipp.js';
+import { sleep } from '../support/until.js';
 
 const DOMAIN = 'sb.test';
 const sample = (name: string): string => fileURLToPath(new URL(`../../apps/${name}`, import.meta.url));
-const keys = (values: Record<string, string>): string[] => Object.entries(values).flatMap(([key, value]) => ['-key', key, value]);
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface AppRow {
   name: string;
@@ -67,7 +66,7 @@ describe('switchboard app deploy onto a running server (issue 5, Done when)', ()
       remote: remote(),
       localPort: await freePort(),
       timeoutSeconds: 10,
-      extraArgs: keys({ callee: 'bob', domain: DOMAIN, display: 'Mallory', caller: 'mallory', caller_domain: 'outside.test' }),
+      extraArgs: sippKeys({ callee: 'bob', domain: DOMAIN, display: 'Mallory', caller: 'mallory', caller_domain: 'outside.test' }),
     });
     const status = /^SIP\/2\.0 ([3-6]\d\d) /mu.exec(run.messages)?.[1];
     return { run, status: status === undefined ? undefined : Number(status) };
@@ -94,7 +93,7 @@ describe('switchboard app deploy onto a running server (issue 5, Done when)', ()
     expect(blocked.status).toBe(603);
 
     // hello answers MESSAGE itself; call-screening (deployed first, no MESSAGE handler) is skipped.
-    const message = await runSipp({ scenario: 'app-uac-message.xml', remote: remote(), localPort: await freePort(), timeoutSeconds: 10, extraArgs: keys({ callee: 'bob', domain: DOMAIN, caller: 'alice' }) });
+    const message = await runSipp({ scenario: 'app-uac-message.xml', remote: remote(), localPort: await freePort(), timeoutSeconds: 10, extraArgs: sippKeys({ callee: 'bob', domain: DOMAIN, caller: 'alice' }) });
     expect(message.exitCode, message.errors || message.stderr).toBe(0);
     expect(message.messages).toMatch(/^SIP\/2\.0 200 OK\r?$/mu);
     expect(message.messages).toMatch(/^X-Hello-Count: 1\r?$/mu);
@@ -145,7 +144,7 @@ describe('switchboard app deploy onto a running server (issue 5, Done when)', ()
     expect((await cli('app', 'deploy', dir)).stdout).toBe('deployed spin 1.0.0\n');
     await cli('app', 'undeploy', 'hello');
     await waitFor(async () => (await app('hello')) === undefined);
-    const spun = await runSipp({ scenario: 'app-uac-message.xml', remote: remote(), localPort: await freePort(), calls: 2, timeoutSeconds: 10, extraArgs: keys({ callee: 'bob', domain: DOMAIN, caller: 'alice' }) });
+    const spun = await runSipp({ scenario: 'app-uac-message.xml', remote: remote(), localPort: await freePort(), calls: 2, timeoutSeconds: 10, extraArgs: sippKeys({ callee: 'bob', domain: DOMAIN, caller: 'alice' }) });
     expect(spun.exitCode, spun.errors || spun.stderr).toBe(0);
     expect(spun.messages.match(/^SIP\/2\.0 500 /gmu)?.length).toBe(2);
 
@@ -173,7 +172,7 @@ describe('switchboard app deploy onto a running server (issue 5, Done when)', ()
     expect(undeployed.stdout).toBe('undeployed call-screening\n');
     await waitFor(async () => (await app('call-screening')) === undefined);
     // bob has no phone registered: the proxy answers 480 (RFC 3261 §21.4.18).
-    const call = await runSipp({ scenario: 'uac-expect-480.xml', remote: remote(), localPort: await freePort(), timeoutSeconds: 10, extraArgs: keys({ callee: 'bob', domain: DOMAIN }) });
+    const call = await runSipp({ scenario: 'uac-expect-480.xml', remote: remote(), localPort: await freePort(), timeoutSeconds: 10, extraArgs: sippKeys({ callee: 'bob', domain: DOMAIN }) });
     expect(call.exitCode, call.errors || call.stderr).toBe(0);
     expect((await cli('app', 'list')).stdout).toBe('spin\t1.0.0\tactive\n');
   });

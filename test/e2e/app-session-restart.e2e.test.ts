@@ -13,13 +13,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/ports.js';
 import { runCli, startServer, type RunningServer } from '../support/server-process.js';
 import { startSippUas } from '../integration/uac-support.js';
-import { runSipp, tracedMessages } from '../support/sipp.js';
+import { runSipp, sippKeys, tracedMessages } from '../support/sipp.js';
+import { sleep } from '../support/until.js';
 
 const DOMAIN = 'sb.test';
 // Long enough for a stop and a start on a loaded 2-core CI machine.
 const DELAY_MS = 12_000;
-const keys = (values: Record<string, string>): string[] => Object.entries(values).flatMap(([key, value]) => ['-key', key, value]);
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const APP_SOURCE = `
 import { defineApp } from '@switchboard/sdk';
@@ -77,7 +76,7 @@ describe('application sessions and timers survive a server restart (issue 5 §1)
       remote: `127.0.0.1:${server.sipPort}`,
       localPort: await freePort(),
       timeoutSeconds: 10,
-      extraArgs: keys({ callee: 'bob', domain: DOMAIN, caller: 'alice' }),
+      extraArgs: sippKeys({ callee: 'bob', domain: DOMAIN, caller: 'alice' }),
     });
     expect(message.exitCode, message.errors || message.stderr).toBe(0);
     expect(message.messages).toMatch(/^SIP\/2\.0 200 OK\r?$/mu);

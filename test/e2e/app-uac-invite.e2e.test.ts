@@ -21,18 +21,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { header, startSippUas } from '../integration/uac-support.js';
 import { freePort } from '../support/ports.js';
 import { runCli, startServer, type RunningServer } from '../support/server-process.js';
-import { runSipp, tracedMessages, type SippRun } from '../support/sipp.js';
+import { bodyOf, runSipp, sippKeys, tracedTexts } from '../support/sipp.js';
+import { sleep } from '../support/until.js';
 
 const DOMAIN = 'sb.test';
 const APP = 'wake-up';
 const PASSWORDS: Record<string, string> = { alice: 'alice-secret-1', bob: 'bob-secret-2' };
-const keys = (values: Record<string, string>): string[] => Object.entries(values).flatMap(([key, value]) => ['-key', key, value]);
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const messages = (run: SippRun, direction: 'sent' | 'received', start: string): string[] =>
-  tracedMessages(run.messages)
-    .filter((m) => m.direction === direction && m.text.startsWith(start))
-    .map((m) => m.text);
-const bodyOf = (text: string): string => text.split(/\r?\n\r?\n/u).slice(1).join('\n\n').replace(/\r/gu, '').trim();
 
 const APP_SOURCE = `
 import { defineApp } from '@switchboard/sdk';
@@ -115,7 +109,7 @@ describe('an app places calls to SIPp phones on the real server (ctx.uac.invite,
       scenario: 'register-auth.xml',
       remote: `127.0.0.1:${server.sipPort}`,
       localPort: await freePort(),
-      extraArgs: [...keys({ user, domain: DOMAIN, contact_port: String(port), q: '1.0', expires: '300' }), '-au', user, '-ap', PASSWORDS[user] as string, '-auth_uri', DOMAIN],
+      extraArgs: [...sippKeys({ user, domain: DOMAIN, contact_port: String(port), q: '1.0', expires: '300' }), '-au', user, '-ap', PASSWORDS[user] as string, '-auth_uri', DOMAIN],
     });
     expect(run.exitCode, run.errors || run.stderr).toBe(0);
   }
@@ -182,21 +176,21 @@ describe('an app places calls to SIPp phones on the real server (ctx.uac.invite,
     expect(bobRun.exitCode, bobRun.errors || bobRun.stderr).toBe(0);
 
     // The INVITE reached bob's registered phone with the app's offer; To names bob, From the app.
-    const invite = messages(bobRun, 'received', 'INVITE ')[0]!;
+    const invite = tracedTexts(bobRun, 'received', 'INVITE ')[0]!;
     expect(invite.split(' ')[1]).toContain(`:${bobPort}`);
     expect(header(invite, 'To')).toBe(`<sip:bob@${DOMAIN}>`);
     expect(header(invite, 'From')).toMatch(new RegExp(`^<sip:${APP}@${DOMAIN}>;tag=`, 'u'));
     expect(bodyOf(invite)).toContain('m=audio 40000 RTP/AVP 0');
     const callId = header(invite, 'Call-ID')!;
     // ACK, then the app's BYE in the same dialog.
-    expect(header(messages(bobRun, 'received', 'ACK ')[0]!, 'Call-ID')).toBe(callId);
-    expect(header(messages(bobRun, 'received', 'BYE ')[0]!, 'Call-ID')).toBe(callId);
+    expect(header(tracedTexts(bobRun, 'received', 'ACK ')[0]!, 'Call-ID')).toBe(callId);
+    expect(header(tracedTexts(bobRun, 'received', 'BYE ')[0]!, 'Call-ID')).toBe(callId);
 
     // What the app saw: the 200 with bob's answer, its terminate, the end by the app.
     const answer = (await kv('answer:timer')) as { status: number; body: string | null; call: { id: string; target: string } | null };
     expect(answer.status).toBe(200);
     expect(answer.body).toContain('m=audio');
-    expect(answer.body?.replace(/\r/gu, '').trim()).toBe(bodyOf(messages(bobRun, 'sent', 'SIP/2.0 200')[0]!));
+    expect(answer.body?.replace(/\r/gu, '').trim()).toBe(bodyOf(tracedTexts(bobRun, 'sent', 'SIP/2.0 200')[0]!).replace(/\r/gu, ''));
     expect(answer.call?.id).toMatch(/^uac:/u);
     expect(await kv('terminated:timer')).toBe(true);
     expect(await kv('ended:timer')).toMatchObject({ id: answer.call?.id, by: 'app', reason: 'terminated' });
@@ -214,12 +208,12 @@ describe('an app places calls to SIPp phones on the real server (ctx.uac.invite,
     expect(await event('call', { to: `sip:bob@${DOMAIN}`, tag: 'callee' })).toBeNull();
     const bobRun = await bob.run;
     expect(bobRun.exitCode, bobRun.errors || bobRun.stderr).toBe(0);
-    expect(messages(bobRun, 'sent', 'BYE ')).toHaveLength(1);
+    expect(tracedTexts(bobRun, 'sent', 'BYE ')).toHaveLength(1);
 
     const answer = (await kv('answer:callee')) as { status: number; call: { id: string } | null };
     expect(answer.status).toBe(200);
     expect(await kv('ended:callee')).toMatchObject({ id: answer.call?.id, by: 'callee', reason: 'remote-bye' });
-    const callId = header(messages(bobRun, 'received', 'INVITE ')[0]!, 'Call-ID')!;
+    const callId = header(tracedTexts(bobRun, 'received', 'INVITE ')[0]!, 'Call-ID')!;
     expect(await ladder(callId)).toEqual(['out INVITE', 'in 180 INVITE', 'in 200 INVITE', 'out ACK', 'in BYE', 'out 200 BYE']);
   }, 60_000);
 
@@ -238,8 +232,8 @@ describe('an app places calls to SIPp phones on the real server (ctx.uac.invite,
     expect(bobRun.exitCode, bobRun.errors || bobRun.stderr).toBe(0);
     expect(await kv('ended:connect')).toMatchObject({ id: result.call, by: 'callee', reason: 'remote-bye' });
 
-    const aCallId = header(messages(aliceRun, 'received', 'INVITE ')[0]!, 'Call-ID')!;
-    const bCallId = header(messages(bobRun, 'received', 'INVITE ')[0]!, 'Call-ID')!;
+    const aCallId = header(tracedTexts(aliceRun, 'received', 'INVITE ')[0]!, 'Call-ID')!;
+    const bCallId = header(tracedTexts(bobRun, 'received', 'INVITE ')[0]!, 'Call-ID')!;
     expect(bCallId).not.toBe(aCallId);
     expect(await tracedCall(aCallId)).toMatchObject({ matched: `app:${APP}`, linkedTo: null, firstLine: expect.stringMatching(/^INVITE sip:alice@127\.0\.0\.1:/u) });
     expect(await tracedCall(bCallId)).toMatchObject({ matched: `app:${APP}`, linkedTo: aCallId, firstLine: expect.stringMatching(/^INVITE sip:bob@127\.0\.0\.1:/u) });

@@ -13,27 +13,11 @@ import { createCgiEngine, type CgiServiceEngine } from '../../platform/cgi/index
 import { processState, ScriptDir } from '../../platform/cgi/test-support.js';
 import { freePort } from '../support/ports.js';
 import { startProxyServer, type ProxyServer } from '../support/proxy-server.js';
-import { runSipp, tracedMessages, type SippRun } from '../support/sipp.js';
+import { finalResponse, headerValue, runSipp, tracedMessages, tracedTexts, type SippRun } from '../support/sipp.js';
+import { sleep } from '../support/until.js';
 
 const DOMAIN = 'sb.test';
 const SAMPLES = fileURLToPath(new URL('../../apps/cgi/', import.meta.url));
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** What the caller received, in order (status lines and full text). */
-function received(run: SippRun): string[] {
-  return tracedMessages(run.messages)
-    .filter((message) => message.direction === 'received')
-    .map((message) => message.text);
-}
-
-function finalResponse(run: SippRun): string {
-  const final = received(run).find((text) => /^SIP\/2\.0 [2-6]\d\d /.test(text));
-  if (final === undefined) throw new Error(`no final response:\n${run.messages}\n${run.errors}`);
-  return final;
-}
-
-const header = (message: string, name: string): string | undefined =>
-  new RegExp(`^${name}:[ \\t]*(.*?)\\r?$`, 'im').exec(message)?.[1];
 
 describe('SIP-CGI scripts on calls through the proxy (SIPp over UDP)', () => {
   const bin = new ScriptDir();
@@ -83,15 +67,15 @@ describe('SIP-CGI scripts on calls through the proxy (SIPp over UDP)', () => {
     sample('hello-sh', 'hello-200.sh');
     const final = finalResponse(await call('hello-sh'));
     expect(final).toMatch(/^SIP\/2\.0 200 OK/);
-    expect(header(final, 'Subject')).toBe(`hello from SIP-CGI (INVITE sip:hello-sh@${DOMAIN})`);
-    expect(header(final, 'To')).toMatch(/;tag=/);
+    expect(headerValue(final, 'Subject')).toBe(`hello from SIP-CGI (INVITE sip:hello-sh@${DOMAIN})`);
+    expect(headerValue(final, 'To')).toMatch(/;tag=/);
   });
 
   it('responds directly: the same sample in Node (hello-200.mjs)', async () => {
     sample('hello-node', 'hello-200.mjs');
     const final = finalResponse(await call('hello-node'));
     expect(final).toMatch(/^SIP\/2\.0 200 OK/);
-    expect(header(final, 'Subject')).toContain('hello from SIP-CGI');
+    expect(headerValue(final, 'Subject')).toContain('hello from SIP-CGI');
   });
 
   it("re-runs the script with the ACK of its own 200 (§5.11.1); the server holds the dialog and answers the BYE", async () => {
@@ -104,8 +88,8 @@ describe('SIP-CGI scripts on calls through the proxy (SIPp over UDP)', () => {
     const run = await call('answering', 'cgi-uac-answered.xml');
     const ok = finalResponse(run);
     // Our Contact, not the script's: the dialog (ACK, BYE) is the server's.
-    expect(header(ok, 'Contact')).toMatch(/^<sip:[^>]*127\.0\.0\.1/);
-    expect(received(run).filter((text) => /^SIP\/2\.0 200 /.test(text)).length).toBeGreaterThanOrEqual(2); // the 200 and the BYE's 200
+    expect(headerValue(ok, 'Contact')).toMatch(/^<sip:[^>]*127\.0\.0\.1/);
+    expect(tracedTexts(run, 'received').filter((text) => /^SIP\/2\.0 200 /.test(text)).length).toBeGreaterThanOrEqual(2); // the 200 and the BYE's 200
     await sleep(300);
     expect(existsSync(marker) && readFileSync(marker, 'utf8')).toBe('ACK 1 ACK\n');
   });
@@ -126,8 +110,8 @@ describe('SIP-CGI scripts on calls through the proxy (SIPp over UDP)', () => {
     expect(uas.exitCode, uas.errors).toBe(0);
     const invite = tracedMessages(uas.messages).find((m) => m.direction === 'received' && m.text.startsWith('INVITE'));
     expect(invite?.text).toMatch(new RegExp(`^INVITE sip:desk@127\\.0\\.0\\.1:${callee.port} SIP/2\\.0`));
-    expect(header(invite?.text ?? '', 'Max-Forwards')).toBe('69');
-    expect(header(invite?.text ?? '', 'Contact')).toBe('<sip:server1@company.com>');
+    expect(headerValue(invite?.text ?? '', 'Max-Forwards')).toBe('69');
+    expect(headerValue(invite?.text ?? '', 'Contact')).toBe('<sip:server1@company.com>');
   });
 
   it('proxies to two destinations (two CGI-PROXY-REQUESTs fork): the busy one loses, the answer wins', async () => {
@@ -138,7 +122,7 @@ describe('SIP-CGI scripts on calls through the proxy (SIPp over UDP)', () => {
       `#!/bin/sh\necho "CGI-PROXY-REQUEST sip:busy@127.0.0.1:${busy.port} SIP/2.0"\necho\necho "CGI-PROXY-REQUEST sip:desk@127.0.0.1:${desk.port} SIP/2.0"\necho\n`,
     );
     const caller = await call('fork', 'cgi-uac-call.xml');
-    expect(received(caller).some((text) => text.startsWith('SIP/2.0 200'))).toBe(true);
+    expect(tracedTexts(caller, 'received').some((text) => text.startsWith('SIP/2.0 200'))).toBe(true);
     const [busyRun, deskRun] = await Promise.all([busy.done, desk.done]);
     expect(busyRun.exitCode, busyRun.errors).toBe(0);
     expect(deskRun.exitCode, deskRun.errors).toBe(0);
@@ -161,9 +145,9 @@ echo
     );
     const final = finalResponse(await call('fwd'));
     expect(final).toMatch(/^SIP\/2\.0 486 Busy Here/);
-    expect(header(final, 'Retry-After')).toBe('120');
-    expect(header(final, 'To')).toMatch(/SIPpTag01/); // the callee's own response, its To-tag kept
-    expect(header(final, 'X-Cgi-Seen')).toBe('486 first has-token busy-phone');
+    expect(headerValue(final, 'Retry-After')).toBe('120');
+    expect(headerValue(final, 'To')).toMatch(/SIPpTag01/); // the callee's own response, its To-tag kept
+    expect(headerValue(final, 'X-Cgi-Seen')).toBe('486 first has-token busy-phone');
     expect((await busy.done).exitCode).toBe(0);
   });
 
@@ -181,14 +165,14 @@ printf 'CGI-FORWARD-RESPONSE this SIP/2.0\\nX-Callee:\\n\\n'
     );
     const final = finalResponse(await call('strip'));
     expect(final).toMatch(/^SIP\/2\.0 486 Busy Here/);
-    expect(header(final, 'X-Callee')).toBeUndefined(); // removed by the empty value (§5.6.1.2)
+    expect(headerValue(final, 'X-Callee')).toBeUndefined(); // removed by the empty value (§5.6.1.2)
     const uas = await busy.done;
     expect(uas.exitCode, uas.errors).toBe(0);
     const invite = tracedMessages(uas.messages).find((m) => m.direction === 'received' && m.text.startsWith('INVITE'))?.text ?? '';
     expect(invite).toMatch(/^INVITE sip:busy@/);
-    expect(header(invite, 'Subject')).toBeUndefined(); // the caller sent one; CGI-Remove took it
-    expect(header(invite, 'Content-Type')).toBeUndefined(); // Content-Length: 0 deleted the body
-    expect(header(invite, 'Content-Length')).toBe('0');
+    expect(headerValue(invite, 'Subject')).toBeUndefined(); // the caller sent one; CGI-Remove took it
+    expect(headerValue(invite, 'Content-Type')).toBeUndefined(); // Content-Length: 0 deleted the body
+    expect(headerValue(invite, 'Content-Length')).toBe('0');
     expect(invite).not.toContain('v=0');
   });
 
@@ -207,7 +191,7 @@ printf 'SIP/2.0 480 Temporarily Unavailable\\nX-Cookie: %s\\n\\n' "$SCRIPT_COOKI
     );
     const final = finalResponse(await call('cookie'));
     expect(final).toMatch(/^SIP\/2\.0 480 /);
-    expect(header(final, 'X-Cookie')).toBe('khsihppii8asdl');
+    expect(headerValue(final, 'X-Cookie')).toBe('khsihppii8asdl');
   });
 
   it('runs the RFC §3.2 narrative (forward-busy sample): busy → voice mail answers', async () => {
@@ -219,15 +203,15 @@ printf 'SIP/2.0 480 Temporarily Unavailable\\nX-Cookie: %s\\n\\n' "$SCRIPT_COOKI
         .replace(/^VOICEMAIL=.*$/m, `VOICEMAIL="sip:voicemail@127.0.0.1:${voicemail.port}"`),
     );
     const caller = await call('fb', 'cgi-uac-call.xml');
-    expect(received(caller).some((m) => m.startsWith('SIP/2.0 200'))).toBe(true);
+    expect(tracedTexts(caller, 'received').some((m) => m.startsWith('SIP/2.0 200'))).toBe(true);
     // The script printed 181 before CGI-PROXY-REQUEST: it reaches the caller before anything
     // a phone sent (voice mail's 180 and 200), as the RFC §3.2 narrative has it.
-    const statuses = received(caller).map((m) => m.slice(8, 11));
+    const statuses = tracedTexts(caller, 'received').map((m) => m.slice(8, 11));
     expect(statuses).toContain('181');
     expect(statuses.indexOf('181')).toBeLessThan(statuses.indexOf('180'));
     expect(statuses.indexOf('181')).toBeLessThan(statuses.indexOf('200'));
-    const ok = received(caller).find((m) => m.startsWith('SIP/2.0 200')) ?? '';
-    expect(header(ok, 'X-Forwarded-By')).toBe('forward-busy (voicemail)');
+    const ok = tracedTexts(caller, 'received').find((m) => m.startsWith('SIP/2.0 200')) ?? '';
+    expect(headerValue(ok, 'X-Forwarded-By')).toBe('forward-busy (voicemail)');
     expect((await busy.done).exitCode).toBe(0);
     expect((await voicemail.done).exitCode).toBe(0);
   });
@@ -249,7 +233,7 @@ esac
     );
     const final = finalResponse(await call('no-answer'));
     expect(final).toMatch(/^SIP\/2\.0 480 /);
-    expect(header(final, 'X-Local')).toBe('408 127.0.0.1');
+    expect(headerValue(final, 'X-Local')).toBe('408 127.0.0.1');
     const uas = await ringing.done;
     expect(uas.exitCode, uas.errors).toBe(0); // it saw the CANCEL
   });

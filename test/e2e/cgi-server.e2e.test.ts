@@ -12,17 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/ports.js';
 import { runCli, startServer, type RunningServer } from '../support/server-process.js';
 import { TestUa } from '../support/test-ua.js';
-import { runSipp, tracedMessages, type SippRun } from '../support/sipp.js';
+import { finalResponse, headerValue, runSipp } from '../support/sipp.js';
+import { sleep } from '../support/until.js';
 
 const DOMAIN = 'sb.test';
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const header = (message: string, name: string): string | undefined => new RegExp(`^${name}:[ \\t]*(.*?)\\r?$`, 'im').exec(message)?.[1];
-
-function finalResponse(run: SippRun): string {
-  const final = tracedMessages(run.messages).find((m) => m.direction === 'received' && /^SIP\/2\.0 [2-6]\d\d /.test(m.text));
-  if (final === undefined) throw new Error(`no final response:\n${run.messages}\n${run.errors}`);
-  return final.text;
-}
 
 describe('SIP-CGI in `switchboard start` (real process, SIPp over UDP)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sb-cgi-server-'));
@@ -80,15 +73,15 @@ describe('SIP-CGI in `switchboard start` (real process, SIPp over UDP)', () => {
     await sleep(1200); // the folder listing is trusted for scriptCacheMs (1 s)
     const ok = await call('alice');
     expect(ok).toMatch(/^SIP\/2\.0 200 OK/);
-    expect(header(ok, 'Subject')).toMatch(/^hello from SIP-CGI \(INVITE sip:alice@sb\.test, from <sip:caller@outside\.test>;tag=\S+\)$/);
-    expect(header(ok, 'X-Env')).toMatch(new RegExp(`^SIP-CGI/1\\.1 ${DOMAIN} ${server.sipPort} SIP/2\\.0 Switchboard/\\d+\\.\\d+\\.\\d+$`));
-    expect(header(ok, 'To')).toMatch(/;tag=/);
+    expect(headerValue(ok, 'Subject')).toMatch(/^hello from SIP-CGI \(INVITE sip:alice@sb\.test, from <sip:caller@outside\.test>;tag=\S+\)$/);
+    expect(headerValue(ok, 'X-Env')).toMatch(new RegExp(`^SIP-CGI/1\\.1 ${DOMAIN} ${server.sipPort} SIP/2\\.0 Switchboard/\\d+\\.\\d+\\.\\d+$`));
+    expect(headerValue(ok, 'To')).toMatch(/;tag=/);
 
     // Edited in place: the next call runs the new text at once (scripts are executed, not cached).
     drop(`alice@${DOMAIN}.sh`, '#!/bin/sh\nprintf "SIP/2.0 486 Busy Here\\nRetry-After: 60\\n\\n"\n');
     const busy = await call('alice');
     expect(busy).toMatch(/^SIP\/2\.0 486 Busy Here/);
-    expect(header(busy, 'Retry-After')).toBe('60');
+    expect(headerValue(busy, 'Retry-After')).toBe('60');
 
     // Deleted: back to the default within the cache time.
     unlinkSync(join(cgiBin, 'users', `alice@${DOMAIN}.sh`));

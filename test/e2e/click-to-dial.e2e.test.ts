@@ -32,17 +32,11 @@ import type { ServiceHost } from '../../platform/services/index.js';
 import { header, startSippUas } from '../integration/uac-support.js';
 import { freePort } from '../support/ports.js';
 import { startProxyServer, type ProxyServer } from '../support/proxy-server.js';
-import { runSipp, tracedMessages, type SippRun } from '../support/sipp.js';
+import { bodyOf, runSipp, sippKeys, tracedTexts } from '../support/sipp.js';
 import { until } from '../support/until.js';
 
 const DOMAIN = 'sb.test';
 const ADMIN = 'admin-token-for-tests';
-const keys = (values: Record<string, string>): string[] => Object.entries(values).flatMap(([key, value]) => ['-key', key, value]);
-const messages = (run: SippRun, direction: 'sent' | 'received', start: string): string[] =>
-  tracedMessages(run.messages)
-    .filter((m) => m.direction === direction && m.text.startsWith(start))
-    .map((m) => m.text);
-const bodyOf = (text: string): string => text.split(/\r?\n\r?\n/u).slice(1).join('\n\n').trim();
 const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 describe('click-to-dial over HTTP on live SIPp phones', () => {
@@ -87,7 +81,7 @@ describe('click-to-dial over HTTP on live SIPp phones', () => {
       scenario: 'register-auth.xml',
       remote: `127.0.0.1:${server.port}`,
       localPort: await freePort(),
-      extraArgs: [...keys({ user, domain: DOMAIN, contact_port: String(port), q: '1.0', expires: '300' }), '-au', user, '-ap', `pw-${user}`, '-auth_uri', DOMAIN],
+      extraArgs: [...sippKeys({ user, domain: DOMAIN, contact_port: String(port), q: '1.0', expires: '300' }), '-au', user, '-ap', `pw-${user}`, '-auth_uri', DOMAIN],
     });
     expect(run.exitCode, run.errors || run.stderr).toBe(0);
   }
@@ -114,28 +108,28 @@ describe('click-to-dial over HTTP on live SIPp phones', () => {
     expect(bobRun.exitCode, bobRun.errors || bobRun.stderr).toBe(0);
 
     // (1) alice is called first, at her registered contact, without a session description.
-    const inviteA = messages(aliceRun, 'received', 'INVITE ')[0]!;
+    const inviteA = tracedTexts(aliceRun, 'received', 'INVITE ')[0]!;
     expect(inviteA.split(' ')[1]).toContain(`:${alicePort}`);
     expect(header(inviteA, 'Content-Length')).toBe('0');
     expect(header(inviteA, 'From')).toMatch(new RegExp(`^<sip:click-to-dial@${DOMAIN}>;tag=`, 'u'));
     // To names the party (her address of record), the Request-URI her phone.
     expect(header(inviteA, 'To')).toBe(`<sip:alice@${DOMAIN}>`);
     // (3) bob is called at his registered contact with alice's offer, on a dialog of its own, from alice.
-    const inviteB = messages(bobRun, 'received', 'INVITE ')[0]!;
-    const okA = messages(aliceRun, 'sent', 'SIP/2.0 200')[0]!;
+    const inviteB = tracedTexts(bobRun, 'received', 'INVITE ')[0]!;
+    const okA = tracedTexts(aliceRun, 'sent', 'SIP/2.0 200')[0]!;
     expect(inviteB.split(' ')[1]).toContain(`:${bobPort}`);
     expect(bodyOf(inviteB)).toBe(bodyOf(okA));
     expect(header(inviteB, 'From')).toMatch(new RegExp(`^<sip:alice@${DOMAIN}>;tag=`, 'u'));
     expect(header(inviteB, 'To')).toBe(`<sip:bob@${DOMAIN}>`);
     expect(header(inviteB, 'Call-ID')).not.toBe(header(inviteA, 'Call-ID'));
     // (6) alice's ACK carries bob's answer.
-    const okB = messages(bobRun, 'sent', 'SIP/2.0 200')[0]!;
-    const ackA = messages(aliceRun, 'received', 'ACK ')[0]!;
+    const okB = tracedTexts(bobRun, 'sent', 'SIP/2.0 200')[0]!;
+    const ackA = tracedTexts(aliceRun, 'received', 'ACK ')[0]!;
     expect(header(ackA, 'Content-Type')).toBe('application/sdp');
     expect(bodyOf(ackA)).toBe(bodyOf(okB));
     // bob hung up: alice got BYE in her dialog.
-    expect(messages(bobRun, 'sent', 'BYE ')).toHaveLength(1);
-    expect(header(messages(aliceRun, 'received', 'BYE ')[0]!, 'Call-ID')).toBe(header(inviteA, 'Call-ID'));
+    expect(tracedTexts(bobRun, 'sent', 'BYE ')).toHaveLength(1);
+    expect(header(tracedTexts(aliceRun, 'received', 'BYE ')[0]!, 'Call-ID')).toBe(header(inviteA, 'Call-ID'));
 
     // The app saw the call connect and end (onCallConnected, onCallEnded), and forgot it.
     // The handler's writes land one by one: wait for the last of them.
@@ -179,8 +173,8 @@ describe('click-to-dial over HTTP on live SIPp phones', () => {
     const [aliceRun, bobRun] = await Promise.all([alice.run, bob.run]);
     expect(aliceRun.exitCode, aliceRun.errors || aliceRun.stderr).toBe(0);
     expect(bobRun.exitCode, bobRun.errors || bobRun.stderr).toBe(0);
-    expect(messages(aliceRun, 'received', 'BYE ')).toHaveLength(1);
-    expect(messages(bobRun, 'received', 'BYE ')).toHaveLength(1);
+    expect(tracedTexts(aliceRun, 'received', 'BYE ')).toHaveLength(1);
+    expect(tracedTexts(bobRun, 'received', 'BYE ')).toHaveLength(1);
     await until(() => (kv.get('click-to-dial', `last:alice@${DOMAIN}`) as { state?: string } | undefined)?.state === 'ended');
     expect(kv.get('click-to-dial', `last:alice@${DOMAIN}`)).toMatchObject({ call: result.call, by: 'app' });
     expect(calls.count('click-to-dial')).toBe(0);

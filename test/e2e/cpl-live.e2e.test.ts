@@ -16,7 +16,8 @@ import { openCplStore, type CplStore } from '../../platform/store/cpl-store.js';
 import { startSmtpSink, type SmtpSink } from '../integration/cpl-smtp-sink.js';
 import { freePort } from '../support/ports.js';
 import { startProxyServer, type ProxyServer } from '../support/proxy-server.js';
-import { runSipp, type SippRun } from '../support/sipp.js';
+import { runSipp, sippKeys, type SippRun } from '../support/sipp.js';
+import { sleep } from '../support/until.js';
 
 const DOMAIN = 'sb.test';
 const USERS = ['alice', 'bob', 'vm'];
@@ -29,9 +30,6 @@ function figure(name: string, replacements: Record<string, string>): string {
   for (const [from, to] of Object.entries(replacements)) xml = xml.split(from).join(to);
   return xml;
 }
-
-const keys = (values: Record<string, string>): string[] => Object.entries(values).flatMap(([key, value]) => ['-key', key, value]);
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Start lines SIPp sent or received, with times, in order. */
 function trace(run: SippRun): Array<{ at: number; direction: 'sent' | 'received'; firstLine: string }> {
@@ -102,7 +100,7 @@ describe('CPL scripts on live SIPp calls (RFC 3880 §12)', () => {
       scenario: 'register-auth.xml',
       remote,
       localPort: await freePort(),
-      extraArgs: [...keys({ user, domain: DOMAIN, contact_port: String(contactPort), q: '1.0', expires: '300' }), '-au', user, '-ap', password(user), '-auth_uri', DOMAIN],
+      extraArgs: [...sippKeys({ user, domain: DOMAIN, contact_port: String(contactPort), q: '1.0', expires: '300' }), '-au', user, '-ap', password(user), '-auth_uri', DOMAIN],
     });
     expect(run.exitCode, run.errors || run.stderr).toBe(0);
   }
@@ -117,7 +115,7 @@ describe('CPL scripts on live SIPp calls (RFC 3880 §12)', () => {
   }
 
   async function callFromOutside(scenario: string, extra: Record<string, string> = {}): Promise<SippRun> {
-    return runSipp({ scenario, remote, localPort: await freePort(), timeoutSeconds: 12, extraArgs: keys({ callee: 'bob', domain: DOMAIN, ...extra }) });
+    return runSipp({ scenario, remote, localPort: await freePort(), timeoutSeconds: 12, extraArgs: sippKeys({ callee: 'bob', domain: DOMAIN, ...extra }) });
   }
 
   const invitesReceived = (run: SippRun): number => trace(run).filter((m) => m.direction === 'received' && m.firstLine.startsWith('INVITE ')).length;
@@ -197,7 +195,7 @@ describe('CPL scripts on live SIPp calls (RFC 3880 §12)', () => {
       localPort: await freePort(),
       timeoutSeconds: 10,
       // The digest uri must be the Request-URI (RFC 3261 §22.4); SIPp prefixes "sip:".
-      extraArgs: [...keys({ user: 'alice', domain: DOMAIN, target: `sip:1-900-555-1212@${DOMAIN};user=phone` }), '-au', 'alice', '-ap', password('alice'), '-auth_uri', `1-900-555-1212@${DOMAIN};user=phone`],
+      extraArgs: [...sippKeys({ user: 'alice', domain: DOMAIN, target: `sip:1-900-555-1212@${DOMAIN};user=phone` }), '-au', 'alice', '-ap', password('alice'), '-auth_uri', `1-900-555-1212@${DOMAIN};user=phone`],
     });
     expect(refused.exitCode, refused.messages).toBe(0);
     expect(refused.messages).toMatch(/^SIP\/2\.0 603 Not allowed to make 1-900 calls\.\r?$/mu);
@@ -208,7 +206,7 @@ describe('CPL scripts on live SIPp calls (RFC 3880 §12)', () => {
       remote,
       localPort: await freePort(),
       timeoutSeconds: 25,
-      extraArgs: [...keys({ user: 'alice', callee: 'bob', domain: DOMAIN }), '-au', 'alice', '-ap', password('alice'), '-auth_uri', `bob@${DOMAIN}`],
+      extraArgs: [...sippKeys({ user: 'alice', callee: 'bob', domain: DOMAIN }), '-au', 'alice', '-ap', password('alice'), '-auth_uri', `bob@${DOMAIN}`],
     });
     expect(allowed.exitCode, allowed.errors || allowed.stderr).toBe(0);
     expect((await bob.done).exitCode).toBe(0);

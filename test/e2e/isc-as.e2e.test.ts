@@ -11,34 +11,15 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createCplEngine, CplScriptManager } from '../../cpl/service/index.js';
 import { silentLogger } from '../../platform/log/logger.js';
-import { parseMessage, SipRequest, SipResponse } from '../../platform/sip/index.js';
+import type { SipRequest } from '../../platform/sip/index.js';
 import { openCplStore, type CplStore } from '../../platform/store/cpl-store.js';
 import { freePort } from '../support/ports.js';
 import { startProxyServer, type ProxyServer } from '../support/proxy-server.js';
-import { runSipp, tracedMessages, type SippRun } from '../support/sipp.js';
+import { receivedRequests, receivedStatuses, runSipp, sippKeys, type SippRun } from '../support/sipp.js';
 
 const IMS = 'ims.test';
 const CPL_NS = 'urn:ietf:params:xml:ns:cpl';
 const cpl = (body: string): string => `<?xml version="1.0" encoding="UTF-8"?>\n<cpl xmlns="${CPL_NS}">${body}</cpl>`;
-const keys = (values: Record<string, string>): string[] => Object.entries(values).flatMap(([key, value]) => ['-key', key, value]);
-
-function parse(text: string): SipRequest | SipResponse {
-  const { message } = parseMessage(Buffer.from(`${text.replace(/\r?\n/g, '\r\n')}\r\n\r\n`.replace(/\r\n\r\n\r\n\r\n$/u, '\r\n\r\n')));
-  if (!message) throw new Error(`unparsable trace message:\n${text}`);
-  return message;
-}
-
-/** The requests SIPp received with this method, parsed. */
-function received(run: SippRun, method: string): SipRequest[] {
-  return tracedMessages(run.messages)
-    .filter((m) => m.direction === 'received' && m.text.startsWith(`${method} `))
-    .map((m) => parse(m.text) as SipRequest);
-}
-function receivedStatuses(run: SippRun): number[] {
-  return tracedMessages(run.messages)
-    .filter((m) => m.direction === 'received' && m.text.startsWith('SIP/2.0 '))
-    .map((m) => Number(m.text.slice(8, 11)));
-}
 
 interface Server {
   server: ProxyServer;
@@ -95,7 +76,7 @@ describe('Switchboard as ISC AS (SIPp as S-CSCF)', () => {
       remote: `127.0.0.1:${as.server.port}`,
       localPort: port,
       timeoutSeconds: 10,
-      extraArgs: keys({
+      extraArgs: sippKeys({
         ruri: values.ruri,
         caller: values.caller,
         route: values.route,
@@ -115,7 +96,7 @@ describe('Switchboard as ISC AS (SIPp as S-CSCF)', () => {
       psu: `P-Served-User: <sip:bob@${IMS}>;sescase=term;regstate=reg`,
     });
     expect(run.exitCode, run.errors || run.stderr).toBe(0);
-    const [back] = received(run, 'INVITE');
+    const [back] = receivedRequests(run, 'INVITE');
     expect(back).toBeDefined();
     const invite = back as SipRequest;
     expect(invite.startLine()).toBe(`INVITE sip:bob@${IMS} SIP/2.0`);
@@ -141,7 +122,7 @@ describe('Switchboard as ISC AS (SIPp as S-CSCF)', () => {
       psu: `P-Served-User: <sip:bob@${IMS}>;sescase=term;regstate=reg`,
     });
     expect(run.exitCode, run.errors || run.stderr).toBe(0);
-    const invite = received(run, 'INVITE')[0] as SipRequest;
+    const invite = receivedRequests(run, 'INVITE')[0] as SipRequest;
     expect(invite.startLine()).toBe(`INVITE sip:voicemail@${IMS} SIP/2.0`);
     expect(invite.getHeaders('Route')).toEqual([odiRoute]);
     expect(invite.getHeaders('History-Info')).toEqual([`<sip:bob@${IMS}>;index=1`, `<sip:voicemail@${IMS}>;index=1.1;mp=1`]);
@@ -153,7 +134,7 @@ describe('Switchboard as ISC AS (SIPp as S-CSCF)', () => {
     await upload('bob', cpl('<incoming><reject status="busy" reason="Busy Here"/></incoming>'));
     const run = await scscf('isc-scscf-expect-486.xml', { ruri: `sip:bob@${IMS}`, caller: `alice@${IMS}`, route: `${asRoute()}, ${odiRoute}` });
     expect(run.exitCode, run.errors || run.stderr).toBe(0);
-    expect(received(run, 'INVITE')).toHaveLength(0);
+    expect(receivedRequests(run, 'INVITE')).toHaveLength(0);
   });
 
   it('originating by P-Served-User sescase=orig: the outgoing script of the served user runs without digest authentication', async () => {
@@ -172,7 +153,7 @@ describe('Switchboard as ISC AS (SIPp as S-CSCF)', () => {
     await upload('bob', cpl('<incoming><reject status="busy"/></incoming>')); // must not run: not the served user
     const run = await scscf('isc-scscf-call.xml', { ruri: `sip:bob@${IMS}`, caller: `alice@${IMS}`, route: `${asRoute(';orig')}, ${odiRoute}` });
     expect(run.exitCode, run.errors || run.stderr).toBe(0);
-    const invite = received(run, 'INVITE')[0] as SipRequest;
+    const invite = receivedRequests(run, 'INVITE')[0] as SipRequest;
     expect(invite.startLine()).toBe(`INVITE sip:announcement@${IMS} SIP/2.0`);
     expect(invite.getHeaders('Route')).toEqual([odiRoute]);
   });
@@ -194,7 +175,7 @@ describe('Switchboard as ISC AS (SIPp as S-CSCF)', () => {
       rogue,
     );
     expect(run.exitCode, run.errors || run.stderr).toBe(0);
-    expect(received(run, 'INVITE')).toHaveLength(0);
+    expect(receivedRequests(run, 'INVITE')).toHaveLength(0);
   });
 });
 
@@ -215,7 +196,7 @@ describe('Switchboard as ISC AS staying in the dialog (isc.recordRoute)', () => 
       remote: `127.0.0.1:${as.server.port}`,
       localPort: scscfPort,
       timeoutSeconds: 10,
-      extraArgs: keys({
+      extraArgs: sippKeys({
         ruri: `sip:bob@${IMS}`,
         caller: `alice@${IMS}`,
         route: `<sip:127.0.0.1:${as.server.port};lr>, ${odiRoute}`,
@@ -225,12 +206,12 @@ describe('Switchboard as ISC AS staying in the dialog (isc.recordRoute)', () => 
       }),
     });
     expect(run.exitCode, run.errors || run.stderr).toBe(0);
-    const invite = received(run, 'INVITE')[0] as SipRequest;
+    const invite = receivedRequests(run, 'INVITE')[0] as SipRequest;
     expect(invite.getHeaders('Record-Route')).toEqual([`<sip:127.0.0.1:${as.server.port};lr>`]);
     expect(invite.getHeaders('Route')).toEqual([odiRoute]);
     // The in-dialog requests came through the AS: its Via is on top of the S-CSCF's.
     for (const method of ['ACK', 'BYE']) {
-      const request = received(run, method)[0] as SipRequest;
+      const request = receivedRequests(run, method)[0] as SipRequest;
       expect(request.getHeaders('Via')).toHaveLength(2);
       expect(request.topVia?.port).toBe(as.server.port);
     }

@@ -6,37 +6,17 @@
  * request back through the ODI Route, and the call reaches the registered callee. A silent SIPp
  * AS is bypassed under SESSION_CONTINUED.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../platform/log/logger.js';
-import { parseMessage, type SipRequest } from '../../platform/sip/index.js';
 import { openServiceProfileStore, type ServiceProfileStore } from '../../platform/store/service-profile-store.js';
 import { profileXml } from '../integration/scscf-support.js';
 import { freePort } from '../support/ports.js';
 import { startProxyServer, type ProxyServer } from '../support/proxy-server.js';
-import { runSipp, tracedMessages, type SippRun } from '../support/sipp.js';
+import { receivedRequests, runSipp, waitForUdpListener } from '../support/sipp.js';
 import { TestUa } from '../support/test-ua.js';
-
-const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Resolves once something (SIPp) holds UDP `port` (read from /proc/net/udp: probing by binding
- *  the port could race SIPp's own bind). */
-async function listening(port: number): Promise<void> {
-  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
-  for (let i = 0; i < 100; i++) {
-    if (readFileSync('/proc/net/udp', 'utf8').split('\n').some((line) => line.trim().split(/\s+/)[1]?.endsWith(hex.trim()))) return;
-    await wait(50);
-  }
-  throw new Error(`nothing listens on UDP ${port}`);
-}
-
-function receivedInvites(run: SippRun): SipRequest[] {
-  return tracedMessages(run.messages)
-    .filter((m) => m.direction === 'received' && m.text.startsWith('INVITE '))
-    .map((m) => parseMessage(Buffer.from(`${m.text.replace(/\r?\n/g, '\r\n').replace(/(\r\n)+$/u, '')}\r\n\r\n`)).message as SipRequest);
-}
 
 describe('Switchboard as S-CSCF chaining SIPp application servers', () => {
   let server: ProxyServer;
@@ -78,15 +58,15 @@ describe('Switchboard as S-CSCF chaining SIPp application servers', () => {
     const { alice, bob } = await start(2000);
     const as1 = runSipp({ scenario: 'scscf-as-proxy.xml', localPort: port1, timeoutSeconds: 10 });
     const as2 = runSipp({ scenario: 'scscf-as-proxy.xml', localPort: port2, timeoutSeconds: 10 });
-    await Promise.all([listening(port1), listening(port2)]);
+    await Promise.all([waitForUdpListener(port1), waitForUdpListener(port2)]);
     const final = await alice.call(bob.aor, { password: 'pw-alice' }).final;
     const [run1, run2] = await Promise.all([as1, as2]);
     expect(final.status, run1.errors + run2.errors).toBe(200);
     expect(run1.exitCode, run1.errors).toBe(0);
     expect(run2.exitCode, run2.errors).toBe(0);
 
-    const [at1] = receivedInvites(run1);
-    const [at2] = receivedInvites(run2);
+    const [at1] = receivedRequests(run1, 'INVITE');
+    const [at2] = receivedRequests(run2, 'INVITE');
     const routes1 = at1!.getHeaders('Route').join(',').split(',').map((v) => v.trim());
     const routes2 = at2!.getHeaders('Route').join(',').split(',').map((v) => v.trim());
     expect(routes1[0]).toBe(`<sip:as1@127.0.0.1:${port1};lr>`);
@@ -111,12 +91,12 @@ describe('Switchboard as S-CSCF chaining SIPp application servers', () => {
     const { alice, bob } = await start(400);
     const silent = runSipp({ scenario: 'scscf-as-silent.xml', localPort: silentPort, timeoutSeconds: 10 });
     const as2 = runSipp({ scenario: 'scscf-as-proxy.xml', localPort: port2, timeoutSeconds: 10 });
-    await Promise.all([listening(silentPort), listening(port2)]);
+    await Promise.all([waitForUdpListener(silentPort), waitForUdpListener(port2)]);
     const final = await alice.call(bob.aor, { password: 'pw-alice' }).final;
     const [silentRun, run2] = await Promise.all([silent, as2]);
     expect(final.status, run2.errors).toBe(200);
-    expect(receivedInvites(silentRun).length).toBeGreaterThanOrEqual(1);
-    expect(receivedInvites(run2)).toHaveLength(1);
+    expect(receivedRequests(silentRun, 'INVITE').length).toBeGreaterThanOrEqual(1);
+    expect(receivedRequests(run2, 'INVITE')).toHaveLength(1);
     expect(bob.methods()).toContain('INVITE');
   });
 
@@ -128,12 +108,12 @@ describe('Switchboard as S-CSCF chaining SIPp application servers', () => {
     ]));
     const { alice, bob } = await start(400);
     const silent = runSipp({ scenario: 'scscf-as-silent.xml', localPort: silentPort, timeoutSeconds: 10 });
-    await listening(silentPort);
+    await waitForUdpListener(silentPort);
     const started = Date.now();
     const final = await alice.call(bob.aor, { password: 'pw-alice' }).final;
     expect(final.status).toBe(408);
     expect(Date.now() - started).toBeLessThan(3000);
-    expect(receivedInvites(await silent).length).toBeGreaterThanOrEqual(1);
+    expect(receivedRequests(await silent, 'INVITE').length).toBeGreaterThanOrEqual(1);
     expect(bob.methods()).not.toContain('INVITE');
   });
 });

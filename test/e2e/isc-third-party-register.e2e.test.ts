@@ -8,42 +8,17 @@
  *  - Switchboard as AS: SIPp plays the S-CSCF and sends third-party REGISTERs; Switchboard
  *    answers 200 with the same Expires (§5.7.1.1), never a digest challenge.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../platform/log/logger.js';
-import { parseMessage, type SipRequest } from '../../platform/sip/index.js';
 import { openServiceProfileStore, type ServiceProfileStore } from '../../platform/store/service-profile-store.js';
 import { freePort } from '../support/ports.js';
 import { startProxyServer, type ProxyServer } from '../support/proxy-server.js';
-import { runSipp, tracedMessages, type SippRun } from '../support/sipp.js';
+import { receivedRequests, receivedStatuses, runSipp, sippKeys, waitForUdpListener, type SippRun } from '../support/sipp.js';
+import { sleep } from '../support/until.js';
 import { TestUa } from '../support/test-ua.js';
-
-const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const keys = (values: Record<string, string>): string[] => Object.entries(values).flatMap(([key, value]) => ['-key', key, value]);
-
-/** Resolves once something (SIPp) holds UDP `port` (from /proc/net/udp, not by probing). */
-async function listening(port: number): Promise<void> {
-  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  for (let i = 0; i < 100; i++) {
-    if (readFileSync('/proc/net/udp', 'utf8').split('\n').some((line) => line.trim().split(/\s+/)[1]?.endsWith(hex))) return;
-    await wait(50);
-  }
-  throw new Error(`nothing listens on UDP ${port}`);
-}
-
-function received(run: SippRun, method: string): SipRequest[] {
-  return tracedMessages(run.messages)
-    .filter((m) => m.direction === 'received' && m.text.startsWith(`${method} `))
-    .map((m) => parseMessage(Buffer.from(`${m.text.replace(/\r?\n/g, '\r\n').replace(/(\r\n)+$/u, '')}\r\n\r\n`)).message as SipRequest);
-}
-
-function receivedStatuses(run: SippRun): number[] {
-  return tracedMessages(run.messages)
-    .filter((m) => m.direction === 'received' && m.text.startsWith('SIP/2.0 '))
-    .map((m) => Number(m.text.slice(8, 11)));
-}
 
 /** One iFC on Method REGISTER (29.228 Annex B), with ServiceInfo and DefaultHandling. */
 function registerProfile(identity: string, server: string, defaultHandling: 0 | 1, serviceInfo?: string): string {
@@ -87,7 +62,7 @@ describe('third-party REGISTER: Switchboard as S-CSCF, SIPp phone and AS', () =>
       scenario: 'isc-3preg-phone.xml',
       remote: `${server.host}:${server.port}`,
       localPort: await freePort(),
-      extraArgs: [...keys({ user: 'alice', domain: server.domain, contact_port: '5999', expires: String(expires) }), '-au', 'alice', '-ap', 'pw-alice', '-auth_uri', server.domain],
+      extraArgs: [...sippKeys({ user: 'alice', domain: server.domain, contact_port: '5999', expires: String(expires) }), '-au', 'alice', '-ap', 'pw-alice', '-auth_uri', server.domain],
     });
   }
 
@@ -96,18 +71,18 @@ describe('third-party REGISTER: Switchboard as S-CSCF, SIPp phone and AS', () =>
     const asUri = `sip:as@127.0.0.1:${asPort}`;
     await store.profiles.put('alice@sb.test', registerProfile('sip:alice@sb.test', asUri, 0, 'tier=gold'));
     const as = runSipp({ scenario: 'isc-3preg-as.xml', localPort: asPort, calls: 1, timeoutSeconds: 15 });
-    await listening(asPort);
+    await waitForUdpListener(asPort);
 
     const registered = await phone(600);
     expect(registered.exitCode, registered.errors).toBe(0);
     expect((await server.registrar.location.lookup('sip:alice@sb.test')).kind).toBe('found');
-    await wait(200); // the third-party REGISTER follows our 200 to the phone
+    await sleep(200); // the third-party REGISTER follows our 200 to the phone
     const deregistered = await phone(0);
     expect(deregistered.exitCode, deregistered.errors).toBe(0);
     const run = await as;
     expect(run.exitCode, run.errors).toBe(0);
 
-    const [reg, dereg] = received(run, 'REGISTER');
+    const [reg, dereg] = receivedRequests(run, 'REGISTER');
     expect(reg!.uri).toMatchObject({ kind: 'sip', user: 'as', host: '127.0.0.1', port: asPort });
     expect(reg!.to.uri).toMatchObject({ user: 'alice', host: 'sb.test' });
     expect(reg!.from.uri).toMatchObject({ host: '127.0.0.1', port: server.port });
@@ -126,17 +101,17 @@ describe('third-party REGISTER: Switchboard as S-CSCF, SIPp phone and AS', () =>
     const asPort = await freePort();
     await store.profiles.put('alice@sb.test', registerProfile('sip:alice@sb.test', `sip:as@127.0.0.1:${asPort}`, 1));
     const as = runSipp({ scenario: 'isc-3preg-as-500.xml', localPort: asPort, calls: 1, timeoutSeconds: 15 });
-    await listening(asPort);
+    await waitForUdpListener(asPort);
 
     const registered = await phone(600);
     expect(registered.exitCode, registered.errors).toBe(0);
     const run = await as;
     expect(run.exitCode, run.errors).toBe(0);
-    expect(received(run, 'REGISTER')).toHaveLength(1);
+    expect(receivedRequests(run, 'REGISTER')).toHaveLength(1);
     let kind = '';
     for (let i = 0; i < 100 && kind !== 'no-bindings'; i++) {
       kind = (await server.registrar.location.lookup('sip:alice@sb.test')).kind;
-      if (kind !== 'no-bindings') await wait(20);
+      if (kind !== 'no-bindings') await sleep(20);
     }
     expect(kind).toBe('no-bindings');
 
@@ -153,7 +128,7 @@ describe('third-party REGISTER: Switchboard as AS, SIPp as S-CSCF', () => {
     const scscfPort = await freePort();
     const server = await startProxyServer({ domains: ['as.test'], isc: { trustedScscf: [`127.0.0.1:${scscfPort}`] } });
     try {
-      const run = await runSipp({ scenario: 'isc-3preg-scscf.xml', remote: `${server.host}:${server.port}`, localPort: scscfPort, extraArgs: keys({ user: 'alice@ims.test' }) });
+      const run = await runSipp({ scenario: 'isc-3preg-scscf.xml', remote: `${server.host}:${server.port}`, localPort: scscfPort, extraArgs: sippKeys({ user: 'alice@ims.test' }) });
       expect(run.exitCode, run.errors + run.stdout.slice(-2000)).toBe(0);
       expect(receivedStatuses(run)).toEqual([200, 200]);
     } finally {

@@ -9,16 +9,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/ports.js';
 import { startProxyServer, type ProxyServer } from '../support/proxy-server.js';
-import { runSipp, type SippRun } from '../support/sipp.js';
+import { runSipp, sippKeys, type SippRun } from '../support/sipp.js';
+import { sleep } from '../support/until.js';
 
 const DOMAIN = 'sb.test';
 const USERS = ['alice', 'bob', 'carol', 'dave'];
 const password = (user: string): string => `pw-${user}-secret`;
-
-/** SIPp's -key arguments from a record. */
-function keys(values: Record<string, string>): string[] {
-  return Object.entries(values).flatMap(([key, value]) => ['-key', key, value]);
-}
 
 /** Messages SIPp logged, with their time and direction, in order. */
 function trace(run: SippRun): Array<{ at: number; direction: 'sent' | 'received'; firstLine: string }> {
@@ -30,8 +26,6 @@ function trace(run: SippRun): Array<{ at: number; direction: 'sent' | 'received'
   }
   return out;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 for (const transport of ['udp', 'tcp'] as const) {
   describe(`SIPp phones through the registrar and proxy over ${transport.toUpperCase()}`, () => {
@@ -62,7 +56,7 @@ for (const transport of ['udp', 'tcp'] as const) {
         transport,
         localPort: await freePort(),
         extraArgs: [
-          ...keys({ user, domain: DOMAIN, contact_port: String(contactPort), q, expires: '300' }),
+          ...sippKeys({ user, domain: DOMAIN, contact_port: String(contactPort), q, expires: '300' }),
           '-au', user, '-ap', pass, '-auth_uri', DOMAIN,
         ],
       });
@@ -77,7 +71,7 @@ for (const transport of ['udp', 'tcp'] as const) {
     }
 
     async function caller(scenario: string, callee: string, extraArgs: string[] = []): Promise<SippRun> {
-      return runSipp({ scenario, remote, transport, localPort: await freePort(), timeoutSeconds: 20, extraArgs: [...keys({ callee, domain: DOMAIN }), ...extraArgs] });
+      return runSipp({ scenario, remote, transport, localPort: await freePort(), timeoutSeconds: 20, extraArgs: [...sippKeys({ callee, domain: DOMAIN }), ...extraArgs] });
     }
 
     it('registers with digest authentication (401, then 200 listing the contact)', async () => {
@@ -107,7 +101,7 @@ for (const transport of ['udp', 'tcp'] as const) {
         remote,
         transport,
         localPort: await freePort(),
-        extraArgs: keys({ user: 'bob', domain: DOMAIN, contact_port: '6001', q: '1.0', expires: '300', auth: authorization as string }),
+        extraArgs: sippKeys({ user: 'bob', domain: DOMAIN, contact_port: '6001', q: '1.0', expires: '300', auth: authorization as string }),
       });
       expect(replay.exitCode, replay.errors || replay.stderr).toBe(0);
       const usedNonce = /nonce="([^"]+)"/u.exec(authorization as string)?.[1];
@@ -128,7 +122,7 @@ for (const transport of ['udp', 'tcp'] as const) {
         transport,
         localPort: await freePort(),
         timeoutSeconds: 20,
-        extraArgs: [...keys({ user: 'alice', callee: 'bob', domain: DOMAIN }), '-au', 'alice', '-ap', password('alice'), '-auth_uri', `bob@${DOMAIN}`],
+        extraArgs: [...sippKeys({ user: 'alice', callee: 'bob', domain: DOMAIN }), '-au', 'alice', '-ap', password('alice'), '-auth_uri', `bob@${DOMAIN}`],
       });
       expect(alice.exitCode, alice.errors || alice.stderr).toBe(0);
       const callee = await bob.done;

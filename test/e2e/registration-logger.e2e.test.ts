@@ -14,12 +14,10 @@ import type { ServiceHost } from '../../platform/services/index.js';
 import { header, startSippUas } from '../integration/uac-support.js';
 import { freePort } from '../support/ports.js';
 import { startProxyServer, type ProxyServer } from '../support/proxy-server.js';
-import { runSipp, tracedMessages } from '../support/sipp.js';
+import { bodyOf, runSipp, sippKeys, tracedMessages } from '../support/sipp.js';
 import { until } from '../support/until.js';
 
 const DOMAIN = 'sb.test';
-const keys = (values: Record<string, string>): string[] => Object.entries(values).flatMap(([key, value]) => ['-key', key, value]);
-const bodyOf = (text: string): string => text.split(/\r?\n\r?\n/u).slice(1).join('\n\n').trim();
 
 describe('registration-logger on SIPp', () => {
   const host: { current?: ServiceHost } = {};
@@ -58,7 +56,7 @@ describe('registration-logger on SIPp', () => {
       scenario: 'register-auth.xml',
       remote,
       localPort: await freePort(),
-      extraArgs: [...keys({ user: 'alice', domain: DOMAIN, contact_port: String(phonePort), q: '1.0', expires: '300' }), '-au', 'alice', '-ap', 'pw-alice', '-auth_uri', DOMAIN],
+      extraArgs: [...sippKeys({ user: 'alice', domain: DOMAIN, contact_port: String(phonePort), q: '1.0', expires: '300' }), '-au', 'alice', '-ap', 'pw-alice', '-auth_uri', DOMAIN],
     });
     expect(registered.exitCode, registered.errors || registered.stderr).toBe(0);
     await until(() => (kv.get('registration-logger', `seen:alice@${DOMAIN}`) as { kind?: string } | undefined)?.kind === 'registered');
@@ -68,7 +66,7 @@ describe('registration-logger on SIPp', () => {
       scenario: 'echo-message-auth.xml',
       remote,
       localPort: await freePort(),
-      extraArgs: [...keys({ caller: 'alice', callee: 'echo', domain: DOMAIN }), '-au', 'alice', '-ap', 'pw-alice', '-auth_uri', `echo@${DOMAIN}`],
+      extraArgs: [...sippKeys({ caller: 'alice', callee: 'echo', domain: DOMAIN }), '-au', 'alice', '-ap', 'pw-alice', '-auth_uri', `echo@${DOMAIN}`],
     });
     expect(sent.exitCode, sent.errors || sent.stderr).toBe(0);
     const run = await phone.run;

@@ -15,13 +15,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/ports.js';
 import { runCli, startServer, type RunningServer } from '../support/server-process.js';
-import { runSipp, type SippRun } from '../support/sipp.js';
+import { runSipp, sippKeys, type SippRun } from '../support/sipp.js';
+import { sleep } from '../support/until.js';
 
 const DOMAIN = 'sb.test';
 const PASSWORDS: Record<string, string> = { alice: 'alice-secret-1', bob: 'bob-secret-2' };
-
-const keys = (values: Record<string, string>): string[] => Object.entries(values).flatMap(([key, value]) => ['-key', key, value]);
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('switchboard start as registrar and proxy for two SIPp phones', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-e2e-data-'));
@@ -43,7 +41,7 @@ describe('switchboard start as registrar and proxy for two SIPp phones', () => {
       scenario: 'register-auth.xml',
       remote: remote(),
       localPort: await freePort(),
-      extraArgs: [...keys({ user, domain: DOMAIN, contact_port: String(contactPort), q: '1.0', expires: '600' }), '-au', user, '-ap', PASSWORDS[user] as string, '-auth_uri', DOMAIN],
+      extraArgs: [...sippKeys({ user, domain: DOMAIN, contact_port: String(contactPort), q: '1.0', expires: '600' }), '-au', user, '-ap', PASSWORDS[user] as string, '-auth_uri', DOMAIN],
     });
   }
 
@@ -60,7 +58,7 @@ describe('switchboard start as registrar and proxy for two SIPp phones', () => {
       remote: remote(),
       localPort: await freePort(),
       timeoutSeconds: 20,
-      extraArgs: [...keys({ user: 'alice', callee: 'bob', domain: DOMAIN }), '-au', 'alice', '-ap', PASSWORDS.alice as string, '-auth_uri', `bob@${DOMAIN}`],
+      extraArgs: [...sippKeys({ user: 'alice', callee: 'bob', domain: DOMAIN }), '-au', 'alice', '-ap', PASSWORDS.alice as string, '-auth_uri', `bob@${DOMAIN}`],
     });
   }
 

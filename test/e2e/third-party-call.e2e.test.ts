@@ -11,13 +11,7 @@ import type { ThirdPartyCallEnd, ThirdPartyCallLegs, UserAgentService } from '..
 import { header, startSippUas } from '../integration/uac-support.js';
 import { freePort } from '../support/ports.js';
 import { startProxyServer, type ProxyServer } from '../support/proxy-server.js';
-import { tracedMessages, type SippRun } from '../support/sipp.js';
-
-const received = (run: SippRun, start: string): string[] =>
-  tracedMessages(run.messages)
-    .filter((m) => m.direction === 'received' && m.text.startsWith(start))
-    .map((m) => m.text);
-const bodyOf = (text: string): string => text.split(/\r?\n\r?\n/u).slice(1).join('\n\n').trim();
+import { bodyOf, tracedMessages, tracedTexts } from '../support/sipp.js';
 
 describe('third-party call (RFC 3725 Flow I) between two SIPp phones', () => {
   let server: ProxyServer;
@@ -55,11 +49,11 @@ describe('third-party call (RFC 3725 Flow I) between two SIPp phones', () => {
     expect(end).toEqual({ by: 'b', reason: 'remote-bye' });
     expect(onEnd()).toEqual(end);
 
-    const inviteA = received(aRun, 'INVITE')[0]!;
+    const inviteA = tracedTexts(aRun, 'received', 'INVITE')[0]!;
     const okA = tracedMessages(aRun.messages).find((m) => m.direction === 'sent' && m.text.startsWith('SIP/2.0 200'))!.text;
-    const inviteB = received(bRun!, 'INVITE')[0]!;
+    const inviteB = tracedTexts(bRun!, 'received', 'INVITE')[0]!;
     const okB = tracedMessages(bRun!.messages).find((m) => m.direction === 'sent' && m.text.startsWith('SIP/2.0 200'))!.text;
-    const acksA = received(aRun, 'ACK');
+    const acksA = tracedTexts(aRun, 'received', 'ACK');
     // (1) INVITE A without a session description.
     expect(header(inviteA, 'Content-Length')).toBe('0');
     expect(header(inviteA, 'From')).toMatch(/^<sip:click2dial@sb\.test>;tag=/u);
@@ -75,9 +69,9 @@ describe('third-party call (RFC 3725 Flow I) between two SIPp phones', () => {
     expect(bodyOf(acksA[0]!)).toMatch(/^o=user1 /mu);
     expect(header(acksA[0]!, 'CSeq')).toBe(`${header(inviteA, 'CSeq')!.split(' ')[0]} ACK`);
     // (5) B's ACK: no body (the offer was in the INVITE).
-    expect(header(received(bRun!, 'ACK')[0]!, 'Content-Length')).toBe('0');
+    expect(header(tracedTexts(bRun!, 'received', 'ACK')[0]!, 'Content-Length')).toBe('0');
     // B hung up: A got BYE in its dialog.
-    const byeA = received(aRun, 'BYE')[0]!;
+    const byeA = tracedTexts(aRun, 'received', 'BYE')[0]!;
     expect(header(byeA, 'Call-ID')).toBe(header(inviteA, 'Call-ID'));
   });
 
@@ -87,8 +81,8 @@ describe('third-party call (RFC 3725 Flow I) between two SIPp phones', () => {
     expect(bRun!.exitCode, bRun!.errors || bRun!.stderr).toBe(0);
     expect(legs).toBeDefined();
     expect(end).toEqual({ by: 'a', reason: 'remote-bye' });
-    expect(bodyOf(received(aRun, 'ACK')[0]!)).toMatch(/^o=user1 /mu);
-    expect(received(bRun!, 'BYE')).toHaveLength(1);
+    expect(bodyOf(tracedTexts(aRun, 'received', 'ACK')[0]!)).toMatch(/^o=user1 /mu);
+    expect(tracedTexts(bRun!, 'received', 'BYE')).toHaveLength(1);
   });
 
   it("relays A's re-INVITE (hold) to B and B's answer back (RFC 3725 continued processing, leg to leg)", async () => {
@@ -97,12 +91,12 @@ describe('third-party call (RFC 3725 Flow I) between two SIPp phones', () => {
     expect(bRun!.exitCode, bRun!.errors || bRun!.stderr).toBe(0);
     expect(legs).toBeDefined();
     expect(end).toEqual({ by: 'a', reason: 'remote-bye' });
-    const [initial, hold] = received(bRun!, 'INVITE');
+    const [initial, hold] = tracedTexts(bRun!, 'received', 'INVITE');
     expect(bodyOf(hold!)).toMatch(/^a=sendonly$/mu);
     expect(header(hold!, 'Call-ID')).toBe(header(initial!, 'Call-ID'));
-    const holdAnswer = received(aRun, 'SIP/2.0 200').find((text) => /^CSeq: 1 INVITE/mu.test(text))!;
+    const holdAnswer = tracedTexts(aRun, 'received', 'SIP/2.0 200').find((text) => /^CSeq: 1 INVITE/mu.test(text))!;
     expect(bodyOf(holdAnswer)).toMatch(/^a=recvonly$/mu);
-    expect(received(bRun!, 'BYE')).toHaveLength(1);
+    expect(tracedTexts(bRun!, 'received', 'BYE')).toHaveLength(1);
   });
 
   it('B busy: A is ACKed with an answer declining its offer, then gets BYE', async () => {
@@ -111,10 +105,10 @@ describe('third-party call (RFC 3725 Flow I) between two SIPp phones', () => {
     expect(bRun!.exitCode, bRun!.errors || bRun!.stderr).toBe(0);
     expect(legs).toBeUndefined();
     expect(end).toEqual({ by: 'failure', leg: 'b', status: 486, reason: 'Busy Here' });
-    const ack = received(aRun, 'ACK')[0]!;
+    const ack = tracedTexts(aRun, 'received', 'ACK')[0]!;
     expect(header(ack, 'Content-Type')).toBe('application/sdp');
     expect(bodyOf(ack)).toMatch(/^m=audio 0 RTP\/AVP 0 8$/mu);
-    expect(received(aRun, 'BYE')).toHaveLength(1);
+    expect(tracedTexts(aRun, 'received', 'BYE')).toHaveLength(1);
   });
 
   it('terminate() while B rings: B is CANCELled, A is ACKed declining its offer and gets BYE', async () => {
@@ -131,9 +125,9 @@ describe('third-party call (RFC 3725 Flow I) between two SIPp phones', () => {
     expect(bRun.exitCode, bRun.errors || bRun.stderr).toBe(0);
     expect(legs).toBeUndefined();
     expect(end).toEqual({ by: 'local' });
-    expect(received(bRun, 'CANCEL')).toHaveLength(1);
-    expect(bodyOf(received(aRun, 'ACK')[0]!)).toMatch(/^m=audio 0 RTP\/AVP 0 8$/mu);
-    expect(received(aRun, 'BYE')).toHaveLength(1);
+    expect(tracedTexts(bRun, 'received', 'CANCEL')).toHaveLength(1);
+    expect(bodyOf(tracedTexts(aRun, 'received', 'ACK')[0]!)).toMatch(/^m=audio 0 RTP\/AVP 0 8$/mu);
+    expect(tracedTexts(aRun, 'received', 'BYE')).toHaveLength(1);
   });
 
   it('A busy: the call fails with A’s status and B is never called', async () => {
@@ -162,7 +156,7 @@ describe('third-party call from an AS on ISC', () => {
       expect(await handle.ended).toEqual({ by: 'local' });
       const run = await scscf.run;
       expect(run.exitCode, run.errors || run.stderr).toBe(0);
-      const invites = received(run, 'INVITE');
+      const invites = tracedTexts(run, 'received', 'INVITE');
       expect(invites.map((text) => text.split(' ')[1])).toEqual(['sip:alice@ims.test', 'sip:bob@ims.test']);
       for (const invite of invites) {
         expect(header(invite, 'Route')).toBe(`<sip:127.0.0.1:${scscfPort};lr;orig>`);
@@ -170,10 +164,10 @@ describe('third-party call from an AS on ISC', () => {
       }
       expect(header(invites[0]!, 'Content-Length')).toBe('0');
       expect(header(invites[1]!, 'Content-Type')).toBe('application/sdp');
-      const acks = received(run, 'ACK');
+      const acks = tracedTexts(run, 'received', 'ACK');
       const ackA = acks.find((text) => header(text, 'Call-ID') === header(invites[0]!, 'Call-ID'))!;
       expect(header(ackA, 'Content-Type')).toBe('application/sdp');
-      expect(received(run, 'BYE')).toHaveLength(2);
+      expect(tracedTexts(run, 'received', 'BYE')).toHaveLength(2);
     } finally {
       await server.stop();
     }

@@ -16,10 +16,10 @@ import type { ServerTransaction } from '../../platform/transaction/transaction-u
 import { freePort } from '../support/ports.js';
 import { startProxyServer, type ProxyServer } from '../support/proxy-server.js';
 import { TestUa, type AnswerStep } from '../support/test-ua.js';
+import { sleep } from '../support/until.js';
 
 const IMS = 'ims.test';
 const cpl = (body: string): string => `<?xml version="1.0" encoding="UTF-8"?>\n<cpl xmlns="urn:ietf:params:xml:ns:cpl">${body}</cpl>`;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The S-CSCF: sends ISC requests to the AS and answers what comes back by Request-URI user. */
 class Scscf extends TestUa {

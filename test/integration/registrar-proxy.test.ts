@@ -6,10 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRequest, generateBranch, type SipResponse } from '../../platform/sip/index.js';
 import { startProxyServer, type ProxyServer } from '../support/proxy-server.js';
 import { TestUa } from '../support/test-ua.js';
-import { until } from '../support/until.js';
-
-const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
+import { sleep, until } from '../support/until.js';
 
 for (const protocol of ['udp', 'tcp'] as const) {
   describe(`registrar and proxy over ${protocol.toUpperCase()}`, () => {
@@ -235,7 +232,7 @@ describe('proxy features beyond the basics', () => {
     expect((await bob.register({ expires: 1 })).status).toBe(200);
     const expired: string[] = [];
     server.registrar.onBindingChange((change) => expired.push(change.type));
-    await wait(1300);
+    await sleep(1300);
     expect(expired).toContain('expired');
     const alice = await ua('alice');
     expect((await alice.call(bob.aor).final).status).toBe(480);

@@ -8,8 +8,7 @@ import type { BranchOutcome, Decision } from '../../platform/services/decision.j
 import type { ServiceCall, ServiceEngine } from '../../platform/services/service-engine.js';
 import { startProxyServer, type ProxyServer } from '../support/proxy-server.js';
 import { TestUa } from '../support/test-ua.js';
-
-const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep } from '../support/until.js';
 
 /** Outcomes carry the best response itself (BranchOutcome.response); compared without it. */
 function withoutResponse(outcome: BranchOutcome): BranchOutcome {
@@ -122,7 +121,7 @@ describe('service engines through the services stage', () => {
     expect((await call.final).status).toBe(200);
     expect(bob.methods()).toEqual(['INVITE']);
     expect(carol.methods()[0]).toBe('INVITE');
-    await wait(20);
+    await sleep(20);
     expect(outcomes).toEqual([
       { kind: 'busy', status: 486, reason: 'Busy Here' },
       { kind: 'success', status: 200 },

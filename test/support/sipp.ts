@@ -8,6 +8,8 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseMessage, SipRequest } from '../../platform/sip/index.js';
+import { sleep } from './until.js';
 
 export const scenarioDir = fileURLToPath(new URL('../e2e/scenarios/', import.meta.url));
 
@@ -88,4 +90,66 @@ export function tracedMessages(log: string): TracedMessage[] {
     out.push({ direction: mark[1] === 'sent' ? 'sent' : 'received', text });
   });
   return out;
+}
+
+/** SIPp `-key name value` arguments (values for a scenario's [name] fields) from a record. */
+export function sippKeys(values: Record<string, string>): string[] {
+  return Object.entries(values).flatMap(([key, value]) => ['-key', key, value]);
+}
+
+/** Texts of the messages SIPp sent or received whose start line begins with `prefix`, in order. */
+export function tracedTexts(run: SippRun, direction: 'sent' | 'received', prefix = ''): string[] {
+  return tracedMessages(run.messages)
+    .filter((m) => m.direction === direction && m.text.startsWith(prefix))
+    .map((m) => m.text);
+}
+
+/** The requests with this method that SIPp received, parsed by our own parser (throws if one is not a request). */
+export function receivedRequests(run: SippRun, method: string): SipRequest[] {
+  return tracedTexts(run, 'received', `${method} `).map((text) => {
+    // The trace is trimmed at its end (and may have LF line ends): restore CRLFs and the blank line.
+    const { message } = parseMessage(Buffer.from(`${text.replace(/\r?\n/g, '\r\n')}\r\n\r\n`));
+    if (!(message instanceof SipRequest)) throw new Error(`unparsable traced ${method}:\n${text}`);
+    return message;
+  });
+}
+
+/** Status codes of the responses SIPp received, in order. */
+export function receivedStatuses(run: SippRun): number[] {
+  return tracedTexts(run, 'received', 'SIP/2.0 ').map((text) => Number(text.slice(8, 11)));
+}
+
+/** The first final (2xx-6xx) response SIPp received; throws with the trace when there is none. */
+export function finalResponse(run: SippRun): string {
+  const final = tracedTexts(run, 'received').find((text) => /^SIP\/2\.0 [2-6]\d\d /.test(text));
+  if (final === undefined) throw new Error(`no final response:\n${run.messages}\n${run.errors}`);
+  return final;
+}
+
+/** The body of a traced message: everything after the first blank line, trimmed, line ends kept. */
+export function bodyOf(text: string): string {
+  return text.split(/\r?\n\r?\n/u).slice(1).join('\n\n').trim();
+}
+
+/** The first value of header `name` (full form, case-insensitive) in a traced message, exactly as sent; undefined if absent. */
+export function headerValue(message: string, name: string): string | undefined {
+  return new RegExp(`^${name}:[ \\t]*(.*?)\\r?$`, 'im').exec(message)?.[1];
+}
+
+/** The Call-ID of a traced message, trimmed; undefined for no message or no Call-ID. */
+export function callIdOf(text: string | undefined): string | undefined {
+  return /^Call-ID:\s*(.+?)\s*$/imu.exec(text ?? '')?.[1];
+}
+
+/**
+ * Resolves once something (SIPp) holds UDP `port` on IPv4, read from /proc/net/udp: probing by
+ * binding the port ourselves could race SIPp's own bind. Fails after 5 s.
+ */
+export async function waitForUdpListener(port: number): Promise<void> {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  for (let i = 0; i < 100; i++) {
+    if (readFileSync('/proc/net/udp', 'utf8').split('\n').some((line) => line.trim().split(/\s+/)[1]?.endsWith(hex))) return;
+    await sleep(50);
+  }
+  throw new Error(`nothing listens on UDP ${port}`);
 }

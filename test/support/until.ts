@@ -6,3 +6,8 @@ export async function until(check: () => boolean, timeoutMs = 3000): Promise<voi
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/** A promise that resolves after `ms` milliseconds (lets SIPp bind, or a timer run out). */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
