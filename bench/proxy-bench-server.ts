@@ -11,10 +11,12 @@
  *   { op: 'stop' }                  → {}            then the process exits
  */
 import { startProxyServer, type ProxyServer } from '../test/support/proxy-server.js';
+import { traceStalls } from './proxy-bench-stalls.js';
 import { BENCH_CALLEE, BENCH_DOMAIN, type BenchRequest, type MemorySample } from './proxy-bench-protocol.js';
 
 const HOUR_MS = 3_600_000;
 let server: ProxyServer | undefined;
+const stalls = process.env.PROXY_BENCH_STALLS ? traceStalls() : undefined;
 
 function collect(): void {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -29,6 +31,8 @@ async function handle(request: BenchRequest): Promise<unknown> {
         domains: [BENCH_DOMAIN],
         users: [{ username: BENCH_CALLEE, password: 'bench-secret' }],
         authenticateRequests: false,
+        // As `switchboard start` runs (sip.udpSocketThread); the harness's "inline" target sets PROXY_BENCH_INLINE_UDP.
+        udpSocketThread: !process.env.PROXY_BENCH_INLINE_UDP,
       });
       await server.store.bindings.upsert({
         aor: `${BENCH_CALLEE}@${BENCH_DOMAIN}`,
@@ -74,6 +78,7 @@ async function handle(request: BenchRequest): Promise<unknown> {
     case 'count':
       return { transactions: server?.transactions.size ?? 0 };
     case 'stop': {
+      stalls?.report();
       await server?.stop();
       server = undefined;
       return {};

@@ -16,8 +16,11 @@
  *
  * Switchboard runs in a child process (proxy-bench-server.ts). Knobs (environment):
  * PROXY_BENCH_SECONDS (per step, default 40), PROXY_BENCH_RATES (e.g. "500,1000,2000"),
- * PROXY_BENCH_TARGETS (subset of "switchboard,kamailio,direct,memory"),
- * PROXY_BENCH_CPU_PROF (a folder: the Switchboard process writes a --cpu-prof profile there).
+ * PROXY_BENCH_TARGETS (subset of "switchboard,kamailio,direct,memory", plus "inline": Switchboard
+ * with its UDP socket on the server thread, `sip.udpSocketThread: false`),
+ * PROXY_BENCH_CPU_PROF (a folder: the Switchboard process writes a --cpu-prof profile there),
+ * PROXY_BENCH_STALLS (ms: the Switchboard process prints every event-loop stall longer than this,
+ * with its CPU, run-queue and GC share; bench/proxy-bench-stalls.ts).
  * Run: `npm run build && node bench/run.js proxy`.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -53,9 +56,10 @@ interface Switchboard {
   stop(): Promise<void>;
 }
 
-async function startSwitchboard(uasPort: number): Promise<Switchboard> {
+async function startSwitchboard(uasPort: number, inlineUdp = false): Promise<Switchboard> {
   const profileDir = process.env.PROXY_BENCH_CPU_PROF;
   const child: ChildProcess = fork(fileURLToPath(new URL('./proxy-bench-server.js', import.meta.url)), [], {
+    env: { ...process.env, PROXY_BENCH_INLINE_UDP: inlineUdp ? '1' : '' },
     execArgv: ['--expose-gc', ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -231,13 +235,13 @@ function report(label: string, s: Step): void {
   );
 }
 
-async function benchSwitchboard(): Promise<Throughput> {
+async function benchSwitchboard(inlineUdp = false): Promise<Throughput> {
   const uasPort = await freePort();
   const uas = track(startSipp('uas-answer.xml', uasPort));
-  const sb = track(await startSwitchboard(uasPort));
+  const sb = track(await startSwitchboard(uasPort, inlineUdp));
   try {
     await pause(500);
-    return await throughput('switchboard', `127.0.0.1:${sb.port}`, RATES, SECONDS, () => cpuMs(sb.pid));
+    return await throughput(inlineUdp ? 'switchboard, inline udp' : 'switchboard', `127.0.0.1:${sb.port}`, RATES, SECONDS, () => cpuMs(sb.pid));
   } finally {
     await sb.stop();
     await uas.stop();
@@ -383,6 +387,7 @@ export async function main(): Promise<void> {
   );
   const results = new Map<string, Throughput | string>();
   if (TARGETS.has('switchboard')) results.set('Switchboard', await benchSwitchboard());
+  if (TARGETS.has('inline')) results.set('Switchboard, UDP socket on the server thread', await benchSwitchboard(true));
   if (TARGETS.has('kamailio')) results.set('Kamailio', await benchKamailio());
   if (TARGETS.has('direct')) results.set('SIPp → SIPp (no proxy)', await benchDirect());
 

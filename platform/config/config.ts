@@ -33,6 +33,8 @@ const sipSchema = z
     maxMessageSize: z.number().int().min(1024).max(1_048_576).default(65_535),
     maxConnections: z.number().int().min(1).default(1024),
     idleTimeoutMs: z.number().int().min(1000).default(120_000),
+    /** Each UDP socket in a thread of its own: the send system calls leave the server thread. */
+    udpSocketThread: z.boolean().default(true),
     timers: z
       .object({
         t1: z.number().int().min(1).default(500),

@@ -58,6 +58,7 @@ export function transportConfig(config: SwitchboardConfig, logger: Logger): Tran
     maxMessageSize: sip.maxMessageSize,
     maxConnections: sip.maxConnections,
     idleTimeoutMs: sip.idleTimeoutMs,
+    udpSocketThread: sip.udpSocketThread,
     logger: logger.child({ component: 'transport' }),
   };
 }

@@ -40,6 +40,8 @@ export interface TransportConfig {
   mtuThreshold?: number;
   /** Give up opening an outbound connection after this long (default 10000 ms). */
   connectTimeoutMs?: number;
+  /** Each UDP socket in a thread of its own, off the server thread (default false; udp-socket-thread.ts). */
+  udpSocketThread?: boolean;
   logger: Logger;
 }
 
@@ -51,6 +53,7 @@ export const transportDefaults = {
   idleTimeoutMs: 120_000,
   mtuThreshold: 1300,
   connectTimeoutMs: 10_000,
+  udpSocketThread: false,
 } as const;
 
 export function resolveTransportConfig(config: TransportConfig): ResolvedTransportConfig {
@@ -62,6 +65,7 @@ export function resolveTransportConfig(config: TransportConfig): ResolvedTranspo
     idleTimeoutMs: config.idleTimeoutMs ?? transportDefaults.idleTimeoutMs,
     mtuThreshold: config.mtuThreshold ?? transportDefaults.mtuThreshold,
     connectTimeoutMs: config.connectTimeoutMs ?? transportDefaults.connectTimeoutMs,
+    udpSocketThread: config.udpSocketThread ?? transportDefaults.udpSocketThread,
   };
   if (resolved.listen.length === 0) throw new Error('transport config: `listen` needs at least one entry');
   for (const entry of resolved.listen) {

@@ -381,10 +381,12 @@ export class TransportLayer implements MessageSender {
   }
 
   #createTransport(config: ListenConfig): UdpTransport | StreamTransport {
-    const { maxMessageSize, idleTimeoutMs, connectTimeoutMs } = this.#config;
+    const { maxMessageSize, idleTimeoutMs, connectTimeoutMs, udpSocketThread } = this.#config;
     const logger = this.#logger;
     const onMessage = (data: Buffer, flow: Flow): void => this.#receive(data, flow);
-    if (config.protocol === 'udp') return new UdpTransport({ host: config.host, port: config.port, maxMessageSize, logger, onMessage });
+    if (config.protocol === 'udp') {
+      return new UdpTransport({ host: config.host, port: config.port, maxMessageSize, logger, socketThread: udpSocketThread, onMessage });
+    }
     const options = { host: config.host, port: config.port, maxMessageSize, idleTimeoutMs, connectTimeoutMs, logger, pool: this.#pool, onMessage };
     if (config.protocol === 'tcp') return createTcpTransport(options);
     if (!config.tls) throw new Error(`tls listener on ${config.host}:${config.port} has no certificate`);

@@ -7,12 +7,15 @@ import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import type { Logger } from '../log/logger.js';
 import { addressFamily, formatHostPort, formatSocketAddress, isIP, normalizeAddress } from './address.js';
 import { TransportError, type Destination, type Flow, type SocketAddress } from './types.js';
+import { UdpSocketThread } from './udp-socket-thread.js';
 
 export interface UdpTransportOptions {
   host: string;
   port: number;
   maxMessageSize: number;
   logger: Logger;
+  /** Own the socket in a worker thread (udp-socket-thread.ts); default false. */
+  socketThread?: boolean;
   onMessage(data: Buffer, flow: Flow): void;
 }
 
@@ -62,6 +65,7 @@ export class UdpTransport {
   /** 6 when bound to an IPv6 address; `::` is dual-stack and reaches IPv4 peers too. */
   readonly family: 4 | 6;
   #socket: Socket | undefined;
+  #thread: UdpSocketThread | undefined;
   #local: SocketAddress | undefined;
   /**
    * One Flow per peer, shared by every datagram to or from it: a Flow (three objects and an id
@@ -91,7 +95,27 @@ export class UdpTransport {
     return family === 4 && normalizeAddress(this.#options.host) === '::';
   }
 
-  start(): Promise<void> {
+  async start(): Promise<void> {
+    if (this.#options.socketThread) return this.#startThread();
+    return this.#startSocket();
+  }
+
+  async #startThread(): Promise<void> {
+    const { host, port, logger } = this.#options;
+    const thread = await UdpSocketThread.start({
+      host,
+      port,
+      type: this.family === 6 ? 'udp6' : 'udp4',
+      receiveBufferBytes: RECEIVE_BUFFER_BYTES,
+      logger,
+      onDatagram: (data, address, from) => this.#receive(data, normalizeAddress(address), from),
+    });
+    this.#thread = thread;
+    this.#local = { address: normalizeAddress(thread.local.address), port: thread.local.port };
+    logger.info({ protocol: 'udp', local: formatHostPort(thread.local.address, thread.local.port), thread: true }, 'listening on udp');
+  }
+
+  #startSocket(): Promise<void> {
     const { host, port, logger } = this.#options;
     const socket = createSocket({
       type: this.family === 6 ? 'udp6' : 'udp4',
@@ -120,9 +144,12 @@ export class UdpTransport {
 
   stop(): Promise<void> {
     const socket = this.#socket;
+    const thread = this.#thread;
     this.#socket = undefined;
+    this.#thread = undefined;
     this.#flows.clear();
     this.#recent.length = 0;
+    if (thread) return thread.stop();
     if (!socket) return Promise.resolve();
     return new Promise((resolve) => {
       try {
@@ -136,10 +163,16 @@ export class UdpTransport {
   /** Send one datagram from this socket (RFC 3581 §4: responses leave from where the request arrived). */
   send(data: Buffer, remote: SocketAddress): Promise<Flow> {
     const socket = this.#socket;
-    if (!socket) return Promise.reject(new TransportError('udp transport is stopped', udpDestination(remote)));
+    const thread = this.#thread;
+    if (!socket && !thread) return Promise.reject(new TransportError('udp transport is stopped', udpDestination(remote)));
     const flow = this.#flowOf(normalizeAddress(remote.address), remote.port);
     // A dual-stack socket reaches IPv4 peers through IPv4-mapped addresses.
     const target = this.family === 6 && addressFamily(remote.address) === 4 ? `::ffff:${normalizeAddress(remote.address)}` : remote.address;
+    if (thread) {
+      if (thread.send(data, target, remote.port)) return Promise.resolve(flow);
+      return Promise.reject(new TransportError(`udp send to ${formatSocketAddress(remote)} failed: the socket thread's queue is full or stopped`, udpDestination(remote)));
+    }
+    if (!socket) return Promise.reject(new TransportError('udp transport is stopped', udpDestination(remote)));
     return new Promise((resolve, reject) => {
       socket.send(data, remote.port, target, (error) => {
         if (error) {

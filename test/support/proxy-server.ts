@@ -53,6 +53,8 @@ export interface ProxyServerOptions {
   isc?: IscSettings;
   /** The S-CSCF role (platform/endpoint/scscf-stage.ts) with its profile source. */
   scscf?: { settings: ScscfSettings; profiles: ProfileTextSource };
+  /** The UDP socket in a thread of its own, as `switchboard start` runs it (default false). */
+  udpSocketThread?: boolean;
 }
 
 export interface ProxyServer {
@@ -94,6 +96,7 @@ export async function startProxyServer(options: ProxyServerOptions = {}): Promis
         { protocol: 'udp', host, port },
         { protocol: 'tcp', host, port },
       ],
+      ...(options.udpSocketThread ? { udpSocketThread: true } : {}),
       logger,
     },
     store,
