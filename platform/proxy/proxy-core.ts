@@ -14,6 +14,8 @@ import type { NonInviteServerTransaction } from '../transaction/non-invite-serve
 import type { ServerTransaction } from '../transaction/transaction-user.js';
 import type { Flow } from '../transport/types.js';
 import { ReleasingTransactions } from './answered-branch-user.js';
+import type { Branch } from './branch.js';
+import { TimerWheel } from './timer-wheel.js';
 import { decrementMaxForwards, createVia, localAddress } from './forward-request.js';
 import { defaultSipPort, type ProxyIdentity } from './local-identity.js';
 import { loopHash, statelessBranch } from './loop-detection.js';
@@ -62,6 +64,7 @@ export class ProxyCore {
       resolver: this.#resolver,
       config: this.config,
       logger: this.#logger,
+      timerC: new TimerWheel<Branch>(this.config.timerCMs, (branch) => branch.owner.onTimerC(branch)),
       onSettled: (settled) => {
         const server = settled.server;
         if (server.kind === 'invite-server' && server.tuState === settled) {

@@ -31,6 +31,7 @@ import type { HostResolver } from './next-hop.js';
 import { NextHopError } from './next-hop.js';
 import type { ProxyConfig } from './proxy-config.js';
 import { Branch } from './branch.js';
+import type { TimerWheel } from './timer-wheel.js';
 import { groupTargets, targetKey, type ForwardOptions, type ProxyTarget } from './target.js';
 
 /** The part of the transaction layer the proxy uses. */
@@ -81,6 +82,8 @@ export interface ResponseContextDeps {
   logger: Logger;
   /** Called when the context no longer reacts to CANCEL (answered, or final response chosen). */
   onSettled(context: ResponseContext): void;
+  /** Timer C of every INVITE branch of the proxy core (§16.8). */
+  timerC: TimerWheel<Branch>;
 }
 
 const NONE_COLLECTED: readonly CollectedResponse[] = Object.freeze([]);
@@ -198,7 +201,7 @@ export class ResponseContext {
       return;
     }
     const first = this.#branches.length;
-    this.#current = group.map((target, i) => new Branch(target, first + i));
+    this.#current = group.map((target, i) => new Branch(target, first + i, this));
     this.#branches = [...this.#branches, ...this.#current];
     const timeout = this.#options.timeoutMs ?? (this.#groups.length > 0 ? this.#deps.config.sequentialTimeoutMs : undefined);
     if (timeout !== undefined) {
@@ -441,14 +444,10 @@ export class ResponseContext {
     }
   }
 
-  /** §16.8: Timer C fired. With a provisional response the branch is CANCELled; without one
-   *  "the proxy MUST behave as if the transaction received a 408". Either way it is over. */
-  static #timerC(context: ResponseContext, branch: Branch): void {
-    context.#timerCFired(branch);
-  }
-
-  #timerCFired(branch: Branch): void {
-    branch.timerC = undefined;
+  /** §16.8: Timer C fired (called by the proxy core's TimerWheel). With a provisional response
+   *  the branch is CANCELled; without one "the proxy MUST behave as if the transaction received
+   *  a 408". Either way it is over. */
+  onTimerC(branch: Branch): void {
     if (!branch.pending) return;
     this.#logger.info({ branch: branch.index }, 'Timer C fired');
     if (branch.provisional) this.#requestCancel(branch);
@@ -560,16 +559,11 @@ export class ResponseContext {
   // ---- timers ------------------------------------------------------------------------------
 
   #startTimerC(branch: Branch): void {
-    this.#stopTimerC(branch);
-    branch.timerC = setTimeout(ResponseContext.#timerC, this.#deps.config.timerCMs, this, branch);
-    branch.timerC.unref?.();
+    this.#deps.timerC.arm(branch);
   }
 
   #stopTimerC(branch: Branch): void {
-    if (branch.timerC !== undefined) {
-      clearTimeout(branch.timerC);
-      branch.timerC = undefined;
-    }
+    this.#deps.timerC.disarm(branch);
   }
 
   #stopGroupTimer(): void {
