@@ -28,6 +28,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/support/ports.js';
 import { cpuMs } from './proxy-bench-cpu.js';
+import { watchUdpDrops } from './proxy-bench-drops.js';
 import { ensureKamailio, startKamailio } from './proxy-bench-kamailio.js';
 import { BENCH_CALLEE, BENCH_DOMAIN, type BenchRequest, type MemorySample } from './proxy-bench-protocol.js';
 import { exited, runUac, startSipp, type UacRun } from './proxy-bench-sipp.js';
@@ -92,6 +93,8 @@ interface Step {
   passed: boolean;
   /** CPU time of the proxy per successful call, µs (undefined without a CPU probe). */
   cpuPerCallUs?: number;
+  /** Datagrams the kernel dropped at the caller's, the callee's and the proxy's socket. */
+  drops: Record<string, number>;
 }
 
 /** CPU ms used so far by the proxy under test (its process, or Kamailio's process group). */
@@ -140,12 +143,15 @@ function passed(run: UacRun, calls: number, rate: number): boolean {
   return done === calls && run.failed < calls * 0.001 && run.elapsedMs <= (calls / rate) * 1000 + 1500;
 }
 
-async function step(remote: string, rate: number, seconds: number, cpu?: CpuProbe): Promise<Step> {
+async function step(remote: string, uasPort: number, rate: number, seconds: number, cpu?: CpuProbe): Promise<Step> {
   const calls = Math.round(rate * seconds);
+  const localPort = await freePort();
+  const proxyPort = Number(remote.slice(remote.lastIndexOf(':') + 1));
+  const drops = watchUdpDrops(proxyPort === uasPort ? { caller: localPort, callee: uasPort } : { caller: localPort, callee: uasPort, proxy: proxyPort });
   const cpuBefore = cpu?.();
   const run = await runUac({
     scenario: 'uac-call.xml',
-    localPort: await freePort(),
+    localPort,
     remote,
     calls,
     rate,
@@ -153,7 +159,7 @@ async function step(remote: string, rate: number, seconds: number, cpu?: CpuProb
     domain: BENCH_DOMAIN,
     timeoutSeconds: seconds + 40,
   });
-  const result: Step = { rate, run, seconds, passed: passed(run, calls, rate) };
+  const result: Step = { rate, run, seconds, passed: passed(run, calls, rate), drops: drops.stop() };
   if (cpu && cpuBefore !== undefined && run.successful > 0) result.cpuPerCallUs = ((cpu() - cpuBefore) * 1000) / run.successful;
   return result;
 }
@@ -193,20 +199,20 @@ async function latencyRun(label: string, remote: string): Promise<Latency> {
   return latency;
 }
 
-async function throughput(label: string, remote: string, rates = RATES, seconds = SECONDS, cpu?: CpuProbe): Promise<Throughput> {
+async function throughput(label: string, remote: string, uasPort: number, rates = RATES, seconds = SECONDS, cpu?: CpuProbe): Promise<Throughput> {
   const steps: Step[] = [];
   let best = 0;
   let latency: Latency | undefined;
   // Not counted: a cold Node process (JIT) under the first step's full rate falls behind and
   // fails about half the calls of that step on a loaded machine; Kamailio gets the same.
-  await step(remote, WARM_UP_RATE, WARM_UP_SECONDS);
+  await step(remote, uasPort, WARM_UP_RATE, WARM_UP_SECONDS);
   await pause(2000);
   for (const rate of rates) {
-    let result = await step(remote, rate, seconds, cpu);
+    let result = await step(remote, uasPort, rate, seconds, cpu);
     if (!result.passed) {
       report(label, result);
       await pause(5000);
-      result = await step(remote, rate, seconds, cpu); // once more: the machine is shared
+      result = await step(remote, uasPort, rate, seconds, cpu); // once more: the machine is shared
     }
     steps.push(result);
     report(label, result);
@@ -229,9 +235,11 @@ async function throughput(label: string, remote: string, rates = RATES, seconds 
 function report(label: string, s: Step): void {
   const achieved = ((s.run.successful + s.run.failed) * 1000) / s.run.elapsedMs;
   const cpu = s.cpuPerCallUs === undefined ? '' : `, proxy CPU ${Math.round(s.cpuPerCallUs)} µs/call`;
+  const dropped = Object.entries(s.drops).filter(([, count]) => count > 0);
+  const drops = dropped.length === 0 ? '' : `; kernel dropped ${dropped.map(([socket, count]) => `${count} at the ${socket}`).join(', ')}`;
   console.log(
     `  ${label}: ${s.rate} calls/s × ${s.seconds} s → ${s.run.successful} ok, ${s.run.failed} failed, ` +
-      `${(s.run.elapsedMs / 1000).toFixed(2)} s (${Math.round(achieved)} calls/s)${cpu} ${s.passed ? 'pass' : 'FAIL'}`,
+      `${(s.run.elapsedMs / 1000).toFixed(2)} s (${Math.round(achieved)} calls/s)${cpu} ${s.passed ? 'pass' : 'FAIL'}${drops}`,
   );
 }
 
@@ -241,7 +249,7 @@ async function benchSwitchboard(inlineUdp = false): Promise<Throughput> {
   const sb = track(await startSwitchboard(uasPort, inlineUdp));
   try {
     await pause(500);
-    return await throughput(inlineUdp ? 'switchboard, inline udp' : 'switchboard', `127.0.0.1:${sb.port}`, RATES, SECONDS, () => cpuMs(sb.pid));
+    return await throughput(inlineUdp ? 'switchboard, inline udp' : 'switchboard', `127.0.0.1:${sb.port}`, uasPort, RATES, SECONDS, () => cpuMs(sb.pid));
   } finally {
     await sb.stop();
     await uas.stop();
@@ -257,7 +265,7 @@ async function benchKamailio(): Promise<Throughput | string> {
   const port = await freePort();
   const proxy = track(await startKamailio(port, uasPort));
   try {
-    return await throughput('kamailio', `127.0.0.1:${port}`, RATES, SECONDS, () => cpuMs(proxy.pid, true));
+    return await throughput('kamailio', `127.0.0.1:${port}`, uasPort, RATES, SECONDS, () => cpuMs(proxy.pid, true));
   } finally {
     await proxy.stop();
     await uas.stop();
@@ -269,7 +277,7 @@ async function benchDirect(): Promise<Throughput> {
   const uas = track(startSipp('uas-answer.xml', uasPort));
   try {
     await pause(500);
-    return await throughput('sipp→sipp', `127.0.0.1:${uasPort}`, DIRECT_RATES, DIRECT_SECONDS);
+    return await throughput('sipp→sipp', `127.0.0.1:${uasPort}`, uasPort, DIRECT_RATES, DIRECT_SECONDS);
   } finally {
     await uas.stop();
   }
