@@ -16,12 +16,13 @@
  * 2× normal): run with LOOP_GAP_BURNERS=0 for "normal" on a quiet machine.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppRuntime, bundleApp, type AppBundle } from '../platform/container/index.js';
 import { silentLogger } from '../platform/log/logger.js';
+import { watchThreadStalls } from './thread-stalls.js';
 
 const GOOD = `export default { answer: (p) => ({ status: 200, i: p.i }) };`;
 const BAD = `export default {
@@ -35,12 +36,6 @@ async function bundle(root: string, name: string, source: string, limits?: objec
   writeFileSync(join(dir, 'src', 'index.js'), source);
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ name, version: '1.0.0', entry: 'src/index.js', ...(limits ? { limits } : {}) }));
   return bundleApp(dir);
-}
-
-/** [ns on a CPU, ns runnable and waiting] of this process's main thread. */
-function schedstat(): [number, number] {
-  const [run, wait] = readFileSync(`/proc/${process.pid}/task/${process.pid}/schedstat`, 'utf8').split(' ').map(Number);
-  return [run ?? 0, wait ?? 0];
 }
 
 interface Stalls {
@@ -59,22 +54,13 @@ async function measure(fastPath: boolean, misbehaviour: 'spin' | 'bomb' | 'none'
   await runtime.deploy(bad);
   for (let i = 0; i < 20; i++) await runtime.dispatch('good', { name: 'answer', sessionKey: `g${i % 8}`, payload: { i } });
   const stalls: Stalls = { latencies: [], count: 0, totalMs: 0, onCpuMs: 0, waitingMs: 0, worstMs: 0 };
-  let last = performance.now();
-  let lastSched = schedstat();
-  const probe = setInterval(() => {
-    const now = performance.now();
-    const sched = schedstat();
-    const gap = now - last;
-    if (gap > 20) {
-      stalls.count += 1;
-      stalls.totalMs += gap;
-      stalls.worstMs = Math.max(stalls.worstMs, gap);
-      stalls.onCpuMs += (sched[0] - lastSched[0]) / 1e6;
-      stalls.waitingMs += (sched[1] - lastSched[1]) / 1e6;
-    }
-    last = now;
-    lastSched = sched;
-  }, 1);
+  const stopWatching = watchThreadStalls(20, (stall) => {
+    stalls.count += 1;
+    stalls.totalMs += stall.gapMs;
+    stalls.worstMs = Math.max(stalls.worstMs, stall.gapMs);
+    stalls.onCpuMs += stall.onCpuMs;
+    stalls.waitingMs += stall.waitingMs;
+  });
   let stop = false;
   const runaway = (async () => {
     for (let n = 0; !stop && misbehaviour !== 'none'; n++) {
@@ -91,7 +77,7 @@ async function measure(fastPath: boolean, misbehaviour: 'spin' | 'bomb' | 'none'
   }
   stop = true;
   await runaway;
-  clearInterval(probe);
+  stopWatching();
   await runtime.close();
   return stalls;
 }

@@ -16,7 +16,7 @@ import { BENCH_CALLEE, BENCH_DOMAIN, type BenchRequest, type MemorySample } from
 
 const HOUR_MS = 3_600_000;
 let server: ProxyServer | undefined;
-const stalls = process.env.PROXY_BENCH_STALLS ? traceStalls() : undefined;
+const stalls = process.env.PROXY_BENCH_STALLS ? traceStalls(Number(process.env.PROXY_BENCH_STALLS) || 10) : undefined;
 
 function collect(): void {
   const gc = (globalThis as { gc?: () => void }).gc;
