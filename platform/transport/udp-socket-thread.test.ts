@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../log/logger.js';
 import { createResponse, parseMessage, type SipRequest } from '../sip/index.js';
 import { DatagramRing } from './datagram-ring.js';
-import { Inbox, requestText, UdpPeer, waitFor } from './test-helpers.js';
+import { Inbox, recordingLogger, requestText, UdpPeer, waitFor } from './test-helpers.js';
 import { TransportLayer } from './transport-layer.js';
 import type { InboundMessage } from './types.js';
 
@@ -107,6 +108,42 @@ describe('UDP with the socket in its own thread (sip.udpSocketThread)', () => {
       await waitFor(() => client.inbox.items.length === i + burst, `responses up to ${i + burst}`, 10_000);
     }
     expect(client.inbox.items.map((item) => parseMessage(item.data).message?.callId)).toEqual(expected);
+  });
+
+  it('says so when the server thread falls behind and the queue from the socket thread overflows', async () => {
+    const { logger, lines } = recordingLogger();
+    const layer = new TransportLayer({ listen: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }], udpSocketThread: true, logger });
+    let received = 0;
+    layer.onMessage(() => {
+      received += 1;
+      // The server thread is held up on the first message while 12 MB arrive for a 4-MiB queue.
+      if (received === 1) for (const until = Date.now() + 1500; Date.now() < until; );
+    });
+    await layer.start();
+    cleanups.push(() => layer.stop());
+    const port = layer.listeners[0]!.port;
+    // The sender is another process: this thread is the one held up. Bursts of 20 × 60 KB with
+    // pauses, so the socket thread empties the kernel's buffer into its queue between bursts.
+    const sender = `
+      const socket = require('node:dgram').createSocket('udp4');
+      const request = (n, body) => ['OPTIONS sip:service@127.0.0.1 SIP/2.0', 'Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK-slow' + n,
+        'Max-Forwards: 70', 'From: <sip:a@example.com>;tag=a', 'To: <sip:service@example.com>', 'Call-ID: slow-' + n,
+        'CSeq: 1 OPTIONS', 'Content-Length: ' + body.length, '', body].join('\\r\\n');
+      const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+      (async () => {
+        socket.send(request(0, ''), ${port}, '127.0.0.1');
+        await sleep(300);
+        for (let burst = 0; burst < 10; burst++) {
+          for (let i = 1; i <= 20; i++) socket.send(request(burst * 20 + i, 'x'.repeat(60000)), ${port}, '127.0.0.1');
+          await sleep(30);
+        }
+        socket.close();
+      })();`;
+    const child = spawn(process.execPath, ['-e', sender], { stdio: 'ignore' });
+    await new Promise((resolve) => child.once('exit', resolve));
+    const warning = await waitFor(() => lines.find((line) => line.level === 40 && /datagrams dropped since the last report/.test(line.msg)), 'the drop warning', 5000);
+    expect(warning.dropped).toBeGreaterThan(0);
+    await waitFor(() => received > 60, 'what fitted in the queue', 5000); // ~69 × 60 KB fit in 4 MiB
   });
 
   it('fails to start on a port in use, naming the error, and frees its port when stopped', async () => {

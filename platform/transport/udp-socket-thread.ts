@@ -42,6 +42,8 @@ export class UdpSocketThread {
   readonly #onDatagram: UdpSocketThreadOptions['onDatagram'];
   #running = true;
   #wakeQueued = false;
+  #dropsReported = 0;
+  #dropsReportedAt = 0;
   readonly #wakeSender = (): void => {
     this.#wakeQueued = false;
     this.#outbound.wake();
@@ -106,8 +108,23 @@ export class UdpSocketThread {
         // The receiver logs its own failures; this only keeps the loop alive past a bug.
         this.#logger.error({ protocol: 'udp', err: error }, 'error handling a udp datagram');
       }
+      this.#reportDrops();
       await this.#inbound.waitForData();
     }
+  }
+
+  /** Overload shows as datagrams the socket thread could not queue; said at most once a second. */
+  #reportDrops(): void {
+    const dropped = this.#inbound.dropped;
+    if (dropped === this.#dropsReported) return;
+    const now = Date.now();
+    if (now - this.#dropsReportedAt < 1000) return;
+    this.#logger.warn(
+      { protocol: 'udp', dropped: dropped - this.#dropsReported },
+      `udp: ${dropped - this.#dropsReported} datagrams dropped since the last report: the server thread fell behind the socket`,
+    );
+    this.#dropsReported = dropped;
+    this.#dropsReportedAt = now;
   }
 
   #onReport(report: SocketThreadReport): void {
