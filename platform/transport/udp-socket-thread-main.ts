@@ -54,13 +54,14 @@ export function socketThreadMain(Ring: typeof DatagramRing, dgram: typeof Dgram,
   socket.bind({ address: data.host, port: data.port }, () => {
     socket.removeAllListeners('error');
     socket.on('error', (error) => report({ kind: 'socket-error', message: error.message }));
+    // 'listening' first: the server thread takes the first report as the outcome of the bind.
+    const local = socket.address();
+    report({ kind: 'listening', address: local.address, port: local.port });
     try {
       socket.setRecvBufferSize(data.receiveBufferBytes);
     } catch (error) {
       report({ kind: 'receive-buffer', message: String(error) });
     }
-    const local = socket.address();
-    report({ kind: 'listening', address: local.address, port: local.port });
     void (async () => {
       for (;;) {
         outbound.read(send);

@@ -57,6 +57,8 @@ export class UdpSocketThread {
     this.#logger = options.logger;
     this.#onDatagram = options.onDatagram;
     worker.on('message', (report: SocketThreadReport) => this.#onReport(report));
+    // An uncaught error in the thread ends it; without a listener it would also end this process.
+    worker.on('error', (error) => this.#logger.error({ protocol: 'udp', err: error }, 'udp socket thread failed'));
     worker.on('exit', (code) => {
       if (this.#running) this.#logger.error({ protocol: 'udp', code }, 'udp socket thread exited; this udp listener is down');
       this.#running = false;
